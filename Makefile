@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make build` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: build test test-all check check-quick serve bench lint fix clean golden schemas
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+build: $(STAMP)  ## build the site into public/
+	$(PY) -m generator build
+
+test: $(STAMP)  ## the full test suite
+	$(PY) -m pytest
+
+check: $(STAMP)  ## quality gates over the built site (all pages' HTML)
+	$(PY) -m generator check
+
+check-quick: $(STAMP)  ## quality gates, HTML of a sample of pages
+	$(PY) -m generator check --quick
+
+serve: $(STAMP)  ## preview at http://127.0.0.1:8000 with live reload
+	$(PY) -m generator serve
+
+bench: $(STAMP)  ## time synthetic builds of 1k, 10k and 100k pages
+	$(PY) -m generator bench
+
+golden: $(STAMP)  ## rewrite tests/golden/ from the fixture site; review the diff before committing
+	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py
+	git diff --stat tests/golden
+
+schemas: $(STAMP)  ## export JSON Schema files for editors into schemas/
+	$(PY) -m generator schemas
+
+lint: $(STAMP)
+	$(PY) -m ruff check generator tests
+	$(PY) -m ruff format --check generator tests
+
+fix: $(STAMP)
+	$(PY) -m ruff check --fix generator tests
+	$(PY) -m ruff format generator tests
+
+clean:
+	rm -rf public .public.staging .public.old reports .bench .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -prune -exec rm -rf {} +

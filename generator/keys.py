@@ -1,0 +1,106 @@
+"""Every output file of a build, with a fingerprint of exactly the inputs it shows.
+
+An edit changes the fingerprints of only the pages that show what was edited, so an
+incremental build renders those and links the rest from the previous output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .model import Content
+from .plan import SitePlan
+from .site_files import sitemap_entries, split_sitemap
+from .urls import absolute, out_path
+from .write import digest
+
+if TYPE_CHECKING:
+    from .build import Paths
+    from .render import Renderer
+
+
+@dataclass(frozen=True, slots=True)
+class OutputJob:
+    """One file to produce: where it goes, what its inputs hash to, how to render it."""
+
+    rel: str
+    key: str
+    render: Callable[[Renderer], str]
+
+
+def _h(*parts: object) -> str:
+    return digest("\x1f".join(map(str, parts)).encode("utf-8"))
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """One fingerprint over every file's name and bytes: any template edit changes it."""
+    if not folder.is_dir():
+        return ""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return _h(*(f"{p.relative_to(folder).as_posix()}={digest(p.read_bytes())}" for p in files))
+
+
+def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Paths) -> list[OutputJob]:
+    """Guides, hubs, redirects and site files, each with its input fingerprint."""
+    shared = _h(folder_fingerprint(paths.templates), repr(content.site), _names(content))
+    record = {
+        kind: {slug: _h(repr(r)) for slug, r in getattr(content, kind).items()}
+        for kind in ("payers", "treatments", "reasons", "plan_types")
+    }
+    pairs = {k: _h(repr(v)) for k, v in content.pairs.items()}
+    noindex = renderer.noindex
+    jobs = []
+    for i, g in enumerate(plan.guides):
+        related = ",".join(plan.guides[j].url for j in plan.related[i])
+        key = _h(
+            shared, record["payers"][g.payer], record["treatments"][g.treatment], record["reasons"][g.reason],
+            *(record["plan_types"][s] for s in g.plan_types), pairs.get((g.payer, g.treatment), ""),
+            g.url, related, i in noindex,
+        )
+        jobs.append(OutputJob(str(out_path(g.url)), key, lambda r, i=i: r.render_guide(i)))
+    hub_urls = ",".join(h.url for h in plan.hubs)
+    for h in plan.hubs:
+        if h.kind in ("payer", "treatment", "reason"):
+            listed = ",".join(g.url for g in plan.guides_for(h.kind, h.slug))
+            key = _h(shared, record[h.kind + "s"][h.slug], listed)
+        elif h.kind == "plan_type":
+            sellers = ",".join(p.slug for p in content.payers.values() if h.slug in p.plan_types)
+            key = _h(shared, record["plan_types"][h.slug], sellers)
+        else:
+            key = _h(shared, hub_urls, *record["payers"].values(), *record["treatments"].values(), *record["reasons"].values())
+        jobs.append(OutputJob(str(out_path(h.url)), key, lambda r, h=h: r.render_hub(h)))
+    jobs += _site_file_jobs(content, plan, noindex, shared)
+    return jobs
+
+
+def _names(content: Content) -> str:
+    """What other pages show of a record: its names. Editing a body leaves this alone."""
+    parts = [f"{s}:{p.name}:{p.short_name}" for s, p in content.payers.items()]
+    parts += [f"{s}:{t.name}:{t.short_name}:{t.category}" for s, t in content.treatments.items()]
+    parts += [f"{s}:{r.name}:{r.title_phrase}" for s, r in content.reasons.items()]
+    parts += [f"{s}:{p.name}:{p.short_name}" for s, p in content.plan_types.items()]
+    return _h(*parts)
+
+
+def _site_file_jobs(content: Content, plan: SitePlan, noindex: set[int], shared: str) -> list[OutputJob]:
+    base = content.site.base_url
+    jobs = []
+    entries = sitemap_entries(content, plan, noindex)
+    for url, template, chunk in split_sitemap(entries, base, content.site.sitemap_max_urls):
+        key = _h(shared, template, *(f"{e.loc} {e.lastmod}" for e in chunk))
+        jobs.append(OutputJob(str(out_path(url)), key, lambda r, t=template, c=chunk: r.render_file(t, entries=c)))
+    sitemap_url = absolute(base, "/sitemap.xml")
+    jobs.append(OutputJob("robots.txt", _h(shared, sitemap_url), lambda r: r.render_file("robots.txt", sitemap_url=sitemap_url)))
+    redirects = plan.redirects
+    listing = _h(shared, *(f"{x.url}>{x.target}" for x in redirects))
+    jobs.append(OutputJob("_redirects", listing, lambda r: r.render_file("_redirects", redirects=redirects)))
+    for x in redirects:
+        canonical = absolute(base, x.target)
+        jobs.append(OutputJob(
+            str(out_path(x.url)), _h(shared, x.url, x.target),
+            lambda r, x=x, c=canonical: r.render_file("redirect.html", target=x.target, canonical=c),
+        ))
+    return jobs

@@ -1,0 +1,209 @@
+"""Read YAML files and Markdown front matter into raw mappings that keep line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import ContentError, display_path
+
+MAX_FILE_BYTES = 2_000_000
+"""Content files are hand-written; anything larger is a mistake (or an attack) and is refused."""
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineDict(dict):
+    """A mapping from YAML that remembers the line (1-based) of each key."""
+
+    line: int
+    lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """Return the line of `key`, or of the mapping itself when the key is absent."""
+        return self.lines.get(key, self.line)
+
+
+class _LineLoader(Loader):  # type: ignore[misc, valid-type]
+    """SafeLoader whose mappings are LineDicts; dates stay strings so we can check them."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            key = str(key)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
+@dataclass
+class RawFile:
+    """One content file as read: its mapping, its Markdown body and where the body starts."""
+
+    path: Path
+    shown: str
+    data: LineDict
+    body: str = ""
+    body_line: int = 0
+    errors: list[ContentError] = field(default_factory=list)
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
+    """Read a file as UTF-8, accepting a byte-order mark and Windows line endings."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return None, [ContentError(shown, 0, "", f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [ContentError(shown, line, "", f"not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); save the file as UTF-8")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def parse_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[LineDict | None, list[ContentError]]:
+    """Parse YAML into a LineDict; syntax errors keep the parser's line."""
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, [ContentError(shown, line, "", f"YAML syntax error: {problem}")]
+    except yaml.YAMLError as exc:
+        return None, [ContentError(shown, 0, "", f"YAML syntax error: {exc}")]
+    if data is None:
+        return None, [ContentError(shown, 1, "", "file is empty; expected a YAML mapping of fields")]
+    if not isinstance(data, LineDict):
+        return None, [ContentError(shown, 1 + line_offset, "", f"expected a YAML mapping of fields, got {type(data).__name__}")]
+    if line_offset:
+        _shift_lines(data, line_offset)
+    return data, []
+
+
+def _shift_lines(value: object, offset: int) -> None:
+    if isinstance(value, LineDict):
+        value.line += offset
+        value.lines = {k: v + offset for k, v in value.lines.items()}
+        for item in value.values():
+            _shift_lines(item, offset)
+    elif isinstance(value, list):
+        for item in value:
+            _shift_lines(item, offset)
+
+
+def load_yaml_file(path: Path, root: Path) -> RawFile:
+    """Read one YAML content file."""
+    shown = display_path(path, root)
+    text, errors = read_text(path, shown)
+    data = None
+    if text is not None:
+        data, errors = parse_yaml(text, shown)
+    return RawFile(path, shown, data if data is not None else _empty(), errors=errors)
+
+
+def load_markdown_file(path: Path, root: Path) -> RawFile:
+    """Read a Markdown file whose YAML front matter sits between two `---` lines."""
+    shown = display_path(path, root)
+    text, errors = read_text(path, shown)
+    if text is None:
+        return RawFile(path, shown, _empty(), errors=errors)
+    if not text.strip():
+        return RawFile(path, shown, _empty(), errors=[ContentError(shown, 1, "", "file is empty; expected front matter between '---' lines, then Markdown")])
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return RawFile(path, shown, _empty(), errors=[ContentError(shown, 1, "", "expected the file to start with a '---' line opening the front matter")])
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        return RawFile(path, shown, _empty(), errors=[ContentError(shown, 1, "", "front matter is not closed: expected a second '---' line")])
+    data, errors = parse_yaml("\n".join(lines[1:end]), shown, line_offset=1)
+    body = "\n".join(lines[end + 1 :])
+    return RawFile(path, shown, data if data is not None else _empty(), body, end + 2, errors)
+
+
+def _empty() -> LineDict:
+    data = LineDict()
+    data.line = 1
+    data.lines = {}
+    return data
+
+
+@dataclass
+class RawContent:
+    """Every content file, read but not yet checked."""
+
+    root: Path
+    site: RawFile | None
+    plan_types: list[RawFile]
+    reasons: list[RawFile]
+    treatments: list[RawFile]
+    payers: list[RawFile]
+    pairs: list[RawFile]
+    errors: list[ContentError] = field(default_factory=list)
+
+
+def load_content(root: Path) -> RawContent:
+    """Read every content file in sorted order, so builds are deterministic."""
+    if not root.is_dir():
+        shown = display_path(root)
+        return RawContent(root, None, [], [], [], [], [], [ContentError(shown, 0, "", "content folder not found")])
+    site_path = root / "site.yaml"
+    errors: list[ContentError] = []
+    site = load_yaml_file(site_path, root.parent) if site_path.is_file() else None
+    if site is None:
+        errors.append(ContentError(display_path(site_path, root.parent), 0, "", "missing; expected the site settings file"))
+    payers_dir = root / "payers"
+    pair_paths = sorted(p for p in payers_dir.glob("*/*") if p.is_file()) if payers_dir.is_dir() else []
+    errors += [
+        ContentError(display_path(p, root.parent), 0, "", "expected a .md file (payer × treatment specifics)")
+        for p in pair_paths
+        if p.suffix != ".md"
+    ]
+    return RawContent(
+        root=root,
+        site=site,
+        plan_types=_load_dir(root / "plan-types", ".yaml", root, errors),
+        reasons=_load_dir(root / "reasons", ".yaml", root, errors),
+        treatments=_load_dir(root / "treatments", ".md", root, errors),
+        payers=_load_dir(root / "payers", ".yaml", root, errors),
+        pairs=[load_markdown_file(p, root.parent) for p in pair_paths if p.suffix == ".md"],
+        errors=errors,
+    )
+
+
+def _load_dir(folder: Path, suffix: str, root: Path, errors: list[ContentError]) -> list[RawFile]:
+    if not folder.is_dir():
+        return []
+    loaded = []
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() or path.name.startswith(".") or path.name == "README.md":
+            continue
+        if path.suffix == ".yml" and suffix == ".yaml":
+            errors.append(ContentError(display_path(path, root.parent), 0, "", "use the .yaml extension, not .yml"))
+            continue
+        if path.suffix != suffix:
+            errors.append(ContentError(display_path(path, root.parent), 0, "", f"unexpected file here; expected *{suffix} files"))
+            continue
+        reader = load_markdown_file if suffix == ".md" else load_yaml_file
+        loaded.append(reader(path, root.parent))
+    return loaded

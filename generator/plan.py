@@ -1,0 +1,143 @@
+"""payer × treatment × reason under the applicability rules → the list of pages to make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import BuildError, ContentError
+from .model import Content, Payer, PlanType, Reason, Treatment
+from .related import choose_related
+from .urls import guide_url, hub_url, out_path
+
+
+@dataclass(frozen=True, slots=True)
+class GuidePage:
+    """One guide page, as plain data: which records it shows and where it goes."""
+
+    payer: str
+    treatment: str
+    reason: str
+    plan_types: tuple[str, ...]
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class HubPage:
+    """A site page that lists guides: home, payer, treatment, reason, plan type, A–Z, 404."""
+
+    kind: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """An old URL that now points at a new one."""
+
+    url: str
+    target: str
+
+
+@dataclass
+class SitePlan:
+    """Every page of the site and the related guides of each guide page."""
+
+    guides: list[GuidePage]
+    hubs: list[HubPage]
+    redirects: list[Redirect]
+    related: list[tuple[int, ...]] = field(default_factory=list)
+    by_record: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+    def guides_for(self, kind: str, slug: str) -> list[GuidePage]:
+        """Guide pages showing one payer, treatment or reason, in plan order."""
+        return [self.guides[i] for i in self.by_record.get((kind, slug), [])]
+
+
+def relevant_plan_types(
+    payer: Payer, treatment: Treatment, reason: Reason, plan_types: dict[str, PlanType]
+) -> tuple[str, ...]:
+    """Plan types the payer sells, the reason applies to, and that pay for this treatment."""
+    return tuple(
+        slug
+        for slug in payer.plan_types
+        if slug in reason.plan_types and plan_types[slug].covers(treatment.benefit)
+    )
+
+
+def is_applicable(payer: Payer, treatment: Treatment, reason: Reason, relevant: tuple[str, ...]) -> bool:
+    """Whether a page for this combination makes sense."""
+    return (
+        reason.applies_to(treatment)
+        and treatment.kind in payer.covers_kinds
+        and bool(relevant)
+        and not payer.excludes(treatment.slug, reason.slug)
+    )
+
+
+def plan_pages(content: Content) -> SitePlan:
+    """Plan every page; refuse two pages that would share an output file."""
+    guides = []
+    pattern = content.site.permalink
+    for payer in content.payers.values():
+        for treatment in content.treatments.values():
+            for reason_slug in treatment.reasons:
+                reason = content.reasons[reason_slug]
+                relevant = relevant_plan_types(payer, treatment, reason, content.plan_types)
+                if is_applicable(payer, treatment, reason, relevant):
+                    url = guide_url(pattern, payer.slug, treatment.slug, reason.slug)
+                    guides.append(GuidePage(payer.slug, treatment.slug, reason.slug, relevant, url))
+    plan = SitePlan(guides, _hubs(content, guides), _redirects(content, guides))
+    for i, g in enumerate(guides):
+        for key in (("payer", g.payer), ("treatment", g.treatment), ("reason", g.reason)):
+            plan.by_record.setdefault(key, []).append(i)
+    _check_unique_paths(plan)
+    plan.related = choose_related(guides, content)
+    return plan
+
+
+def _hubs(content: Content, guides: list[GuidePage]) -> list[HubPage]:
+    used = {kind: {getattr(g, kind) for g in guides} for kind in ("payer", "treatment", "reason")}
+    used["plan_type"] = {pt for g in guides for pt in g.plan_types}
+    hubs = [HubPage("home", "", "/"), HubPage("a-z", "", "/a-z/"), HubPage("404", "", "/404.html")]
+    for kind, records in (
+        ("payer", content.payers),
+        ("treatment", content.treatments),
+        ("reason", content.reasons),
+        ("plan_type", content.plan_types),
+    ):
+        hubs += [HubPage(kind, slug, hub_url(kind, slug)) for slug in records if slug in used[kind]]
+    return hubs
+
+
+def _redirects(content: Content, guides: list[GuidePage]) -> list[Redirect]:
+    redirects: list[Redirect] = []
+    pattern = content.site.permalink
+    for kind, records in (("payer", content.payers), ("treatment", content.treatments)):
+        for slug, record in records.items():
+            for old in record.redirect_from:
+                redirects.append(Redirect(hub_url(kind, old), hub_url(kind, slug)))
+                for g in guides:
+                    if getattr(g, kind) == slug:
+                        names = {"payer": g.payer, "treatment": g.treatment, kind: old}
+                        redirects.append(Redirect(guide_url(pattern, names["payer"], names["treatment"], g.reason), g.url))
+    return sorted(redirects, key=lambda r: r.url)
+
+
+def _check_unique_paths(plan: SitePlan) -> None:
+    owners: dict[str, str] = {}
+    errors = []
+    pages = [(g.url, f"guide {g.payer} × {g.treatment} × {g.reason}") for g in plan.guides]
+    pages += [(h.url, f"{h.kind} page {h.slug}".strip()) for h in plan.hubs]
+    pages += [(r.url, f"redirect to {r.target}") for r in plan.redirects]
+    pages += [(u, "site file") for u in ("/sitemap.xml", "/robots.txt", "/_redirects", "/style.css")]
+    for url, owner in pages:
+        try:
+            key = str(out_path(url))
+        except ValueError as exc:
+            errors.append(ContentError("content/site.yaml", 0, "permalink", str(exc)))
+            continue
+        if key in owners:
+            errors.append(ContentError("content", 0, "slug", f"{owner} and {owners[key]} would both be written to {key}; rename one slug"))
+        owners.setdefault(key, owner)
+    if errors:
+        raise BuildError(errors)

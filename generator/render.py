@@ -1,0 +1,364 @@
+"""The Jinja environment (autoescape, StrictUndefined, filters) and render_page()."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from markupsafe import Markup, escape
+
+from .errors import BuildError, ContentError
+from .markdown import render_markdown
+from .model import Citation, Content, Fact, Payer, Reason, Treatment
+from .plan import GuidePage, HubPage, SitePlan
+from .urls import absolute, hub_url
+
+PAGE_TEMPLATES = {
+    "guide": "guide.html",
+    "home": "home.html",
+    "payer": "payer.html",
+    "treatment": "treatment.html",
+    "reason": "reason.html",
+    "plan_type": "plan_type.html",
+    "a-z": "a_z.html",
+    "404": "404.html",
+}
+
+
+def make_environment(templates: Path) -> Environment:
+    """Autoescaping on, undefined variables are errors, one compile per template per process."""
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["md"] = lambda text: Markup(render_markdown(text))
+    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}"
+    env.filters["jsonld"] = _jsonld
+    return env
+
+
+def _jsonld(value: object) -> Markup:
+    """JSON for a <script> block: <, > and & are escaped so content cannot close the tag."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False, indent=None)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def fill(text: str, names: dict[str, str]) -> Markup:
+    """Escape text, then put the escaped payer and treatment names in their placeholders."""
+    html = str(escape(text))
+    for key, value in names.items():
+        html = html.replace("{" + key + "}", str(escape(value)))
+    return Markup(html)
+
+
+def fill_html(html: str, names: dict[str, str]) -> Markup:
+    """Fill placeholders in HTML we rendered ourselves from Markdown."""
+    for key, value in names.items():
+        html = html.replace("{" + key + "}", str(escape(value)))
+    return Markup(html)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link a template shows."""
+
+    url: str
+    text: str
+
+
+class Renderer:
+    """Renders pages from the validated content and the plan; caches per-record fragments."""
+
+    def __init__(self, content: Content, plan: SitePlan, templates: Path) -> None:
+        self.content = content
+        self.plan = plan
+        self.env = make_environment(templates)
+        self.site = content.site
+        self._templates = {}
+        self._fragments: dict[tuple, Markup] = {}
+        self.noindex: set[int] = set()
+
+    def template(self, name: str):
+        """A compiled template; template errors name the file and line."""
+        if name not in self._templates:
+            try:
+                self._templates[name] = self.env.get_template(name)
+            except TemplateError as exc:
+                raise BuildError([template_error(exc, name)]) from exc
+        return self._templates[name]
+
+    def fragment(self, key: tuple, partial: str, **context) -> Markup:
+        """Render a partial once per distinct key: plan-type rules, reason notes, treatment bodies."""
+        if key not in self._fragments:
+            self._fragments[key] = Markup(self._render(partial, context))
+        return self._fragments[key]
+
+    def _render(self, name: str, context: dict) -> str:
+        try:
+            return self.template(name).render(site=self.site, **context)
+        except BuildError:
+            raise
+        except TemplateError as exc:
+            raise BuildError([template_error(exc, name)]) from exc
+        except Exception as exc:  # a template calling something that fails
+            raise BuildError([ContentError(f"templates/{name}", 0, "", f"error while rendering: {exc}")]) from exc
+
+    @cached_property
+    def guide_template(self):
+        """Compiled once per process."""
+        return self.template(PAGE_TEMPLATES["guide"])
+
+    def render_guide(self, index: int) -> str:
+        """Render one guide page."""
+        page = self.plan.guides[index]
+        context = self.guide_context(page, index, index in self.noindex)
+        try:
+            return self.guide_template.render(site=self.site, **context)
+        except TemplateError as exc:
+            raise BuildError([template_error(exc, PAGE_TEMPLATES["guide"], page.url)]) from exc
+
+    def guide_context(self, page: GuidePage, index: int, noindex: bool) -> dict:
+        """Everything guide.html shows, as records and pre-rendered fragments."""
+        c = self.content
+        payer, treatment, reason = c.payers[page.payer], c.treatments[page.treatment], c.reasons[page.reason]
+        pair = c.pairs.get((page.payer, page.treatment))
+        names = {"payer": payer.short_name, "treatment": treatment.short_name}
+        plan_types = [c.plan_types[s] for s in page.plan_types]
+        h1 = f"{treatment.name} {reason.title_phrase} by {payer.short_name}?"
+        reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
+        reviewed += [pt.last_reviewed for pt in plan_types] + ([pair.last_reviewed] if pair else [])
+        related = [self.plan.guides[j] for j in self.plan.related[index]]
+        return {
+            "page": page,
+            "payer": payer,
+            "treatment": treatment,
+            "reason": reason,
+            "pair": pair,
+            "plan_types": plan_types,
+            "names": names,
+            "h1": h1,
+            "title": f"{treatment.short_name} {reason.title_phrase} by {payer.short_name}? How to appeal",
+            "description": self.guide_description(payer, treatment, reason, len(plan_types)),
+            "canonical": absolute(self.site.base_url, page.url),
+            "noindex": noindex,
+            "reviewed_oldest": min(reviewed),
+            "reviewed_newest": max(reviewed),
+            "lede": fill(reason.lede, names),
+            "body": fill_html(self.markdown(("treatment", treatment.slug), treatment.body), names),
+            "reason_note": self.reason_note(treatment, reason, names),
+            "pair_body": fill_html(self.markdown(("pair", page.payer, page.treatment), pair.body), names) if pair else None,
+            "rights": [self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt) for pt in plan_types],
+            "reason_notes": {pt.slug: reason.plan_type_notes.get(pt.slug, ()) for pt in plan_types},
+            "breadcrumbs": self.breadcrumbs(payer, treatment, reason),
+            "related": self.related_groups(page, related),
+            "cta_url": self.cta_url(page),
+            "sources": self.page_sources(payer, treatment, reason, plan_types, pair),
+            "fill": lambda text: fill(text, names),
+        } | {"jsonld_data": self.guide_jsonld(page, h1, payer, treatment, min(reviewed))}
+
+    def guide_jsonld(self, page: GuidePage, h1: str, payer: Payer, treatment: Treatment, reviewed: date) -> dict:
+        """BreadcrumbList and MedicalWebPage for one guide."""
+        crumbs = [
+            {"@type": "ListItem", "position": i + 1, "name": link.text, "item": absolute(self.site.base_url, link.url or page.url)}
+            for i, link in enumerate(self.breadcrumbs(payer, treatment, self.content.reasons[page.reason]))
+        ]
+        about = {"@type": "Drug" if treatment.kind in ("drug", "biologic") else "MedicalTherapy", "name": treatment.name}
+        web_page = {
+            "@type": "MedicalWebPage",
+            "name": h1,
+            "url": absolute(self.site.base_url, page.url),
+            "inLanguage": self.site.language,
+            "lastReviewed": reviewed.isoformat(),
+            "about": about,
+            "publisher": {"@type": "Organization", "name": self.site.publisher},
+        }
+        if treatment.reviewed_by:
+            web_page["reviewedBy"] = {"@type": "Person", "name": treatment.reviewed_by}
+        return {"@context": "https://schema.org", "@graph": [{"@type": "BreadcrumbList", "itemListElement": crumbs}, web_page]}
+
+    def markdown(self, key: tuple, text: str) -> str:
+        """Markdown rendered once per record, not once per page."""
+        cached = self._fragments.get(("md", *key))
+        if cached is None:
+            cached = self._fragments[("md", *key)] = Markup(render_markdown(text))
+        return str(cached)
+
+    def reason_note(self, treatment: Treatment, reason: Reason, names: dict[str, str]) -> Markup | None:
+        """The treatment's own angle on this denial reason, when the content has one."""
+        text = treatment.reason_notes.get(reason.slug)
+        if not text:
+            return None
+        return fill_html(self.markdown(("note", treatment.slug, reason.slug), text), names)
+
+    def guide_description(self, payer: Payer, treatment: Treatment, reason: Reason, plan_count: int) -> str:
+        """A unique meta description built from the page's own records."""
+        kinds = "plan type" if plan_count == 1 else f"{plan_count} plan types"
+        return (
+            f"{payer.short_name} denied {treatment.short_name} ({reason.name.lower()})? "
+            f"Appeal deadlines for {kinds}, what {payer.short_name}'s policy asks for, "
+            f"and a worksheet to match each criterion to your records."
+        )
+
+    def breadcrumbs(self, payer: Payer, treatment: Treatment, reason: Reason) -> list[Link]:
+        """Home › payer › treatment › this page."""
+        return [
+            Link("/", "Home"),
+            Link(hub_url("payer", payer.slug), payer.short_name),
+            Link(hub_url("treatment", treatment.slug), treatment.short_name),
+            Link("", reason.name),
+        ]
+
+    def related_groups(self, page: GuidePage, related: list[GuidePage]) -> list[tuple[str, list[Link]]]:
+        """Related guides grouped as the reader thinks of them."""
+        c = self.content
+        payer, treatment = c.payers[page.payer].short_name, c.treatments[page.treatment].short_name
+        groups: dict[str, list[Link]] = {
+            f"Other {payer} guides": [],
+            f"{treatment} with other payers": [],
+            f"Other denial reasons for {treatment}": [],
+        }
+        keys = list(groups)
+        for g in related:
+            text = f"{c.treatments[g.treatment].short_name} {c.reasons[g.reason].title_phrase} by {c.payers[g.payer].short_name}"
+            if g.payer == page.payer and g.treatment == page.treatment:
+                key = keys[2]
+            elif g.treatment == page.treatment:
+                key = keys[1]
+            else:
+                key = keys[0]
+            groups[key].append(Link(g.url, text))
+        return [(k, v) for k, v in groups.items() if v]
+
+    def cta_url(self, page: GuidePage) -> str:
+        """The CTA link with this page's query parameters."""
+        values = {"{payer}": page.payer, "{treatment}": page.treatment, "{reason}": page.reason}
+        params = {}
+        for key, template in self.site.cta.params.items():
+            for token, value in values.items():
+                template = template.replace(token, value)
+            params[key] = template
+        if not params:
+            return self.site.cta.url
+        joiner = "&" if "?" in self.site.cta.url else "?"
+        return self.site.cta.url + joiner + urlencode(params)
+
+    def page_sources(self, payer, treatment, reason, plan_types, pair) -> list[Citation]:
+        """Every citation the page relies on, once each, in the order the page uses them."""
+        cites: list[Citation] = []
+        seen: set[tuple[str, str | None]] = set()
+
+        def add(items) -> None:
+            for item in items:
+                if isinstance(item, Fact):
+                    if not item.cite:
+                        continue
+                    item = Citation(item.cite, item.url)
+                key = (item.cite, item.url)
+                if key not in seen:
+                    seen.add(key)
+                    cites.append(item)
+
+        for pt in plan_types:
+            add(pt.governing_rules)
+            for step in pt.steps:
+                if step.file_within:
+                    add([Citation(step.file_within.cite, step.file_within.url)])
+                add(Citation(d.cite, d.url) for d in step.decisions)
+                add(step.notes)
+            add([pt.expedited, *pt.rights])
+            add(reason.plan_type_notes.get(pt.slug, ()))
+        if pair:
+            add([Citation(pair.policy.cite, pair.policy.url), *pair.criteria, *pair.sources])
+        add([treatment.approved_use, *treatment.criteria, treatment.pitfall, *treatment.sources])
+        add([*reason.levers, *reason.sources])
+        add([*payer.facts, Citation(payer.policy_library.cite, payer.policy_library.url), *payer.sources])
+        return cites
+
+    def render_hub(self, hub: HubPage) -> str:
+        """Render a site page: home, a hub, the A–Z index or the 404 page."""
+        context = self.hub_context(hub)
+        return self._render(PAGE_TEMPLATES[hub.kind], context)
+
+    def hub_context(self, hub: HubPage) -> dict:
+        """What a hub template shows."""
+        c = self.content
+        context: dict = {"hub": hub, "content": c, "canonical": absolute(self.site.base_url, hub.url), "plan": self.plan}
+        if hub.kind in ("payer", "treatment", "reason"):
+            context["record"] = getattr(c, hub.kind + "s")[hub.slug]
+            context["guides"] = self.plan.guides_for(hub.kind, hub.slug)
+        elif hub.kind == "plan_type":
+            pt = c.plan_types[hub.slug]
+            context["record"] = pt
+            context["rules"] = self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt)
+            context["payers"] = [p for p in c.payers.values() if pt.slug in p.plan_types]
+        names = {"payer": "your plan", "treatment": "the treatment"}
+        if hub.kind == "payer":
+            names["payer"] = c.payers[hub.slug].short_name
+        elif hub.kind == "treatment":
+            names["treatment"] = c.treatments[hub.slug].short_name
+        context["fill"] = lambda text: fill(text, names)
+        context["md_fill"] = lambda text: fill_html(render_markdown(text), names)
+        context["hub_url"] = hub_url
+        context["noindex"] = hub.kind == "404"
+        if hub.kind == "a-z":
+            context["az_entries"] = self.az_entries()
+        return context
+
+    def az_entries(self) -> list[dict]:
+        """Payers, treatments with their brand and generic names, and reasons, sorted A to Z."""
+        c = self.content
+        used = {(h.kind, h.slug) for h in self.plan.hubs}
+        entries = []
+        for slug, payer in c.payers.items():
+            if ("payer", slug) in used:
+                url = hub_url("payer", slug)
+                entries.append((payer.name, url, ""))
+                entries += [(alias, url, f"see {payer.short_name}") for alias in payer.aliases]
+        for slug, t in c.treatments.items():
+            if ("treatment", slug) in used:
+                url = hub_url("treatment", slug)
+                entries.append((t.name, url, ""))
+                others = {t.generic_name, *t.brand_names} - {t.name, t.short_name}
+                entries += [(name, url, f"see {t.short_name}") for name in sorted(others)]
+        for slug, r in c.reasons.items():
+            if ("reason", slug) in used:
+                entries.append((f"Denied: {r.name.lower()}", hub_url("reason", slug), ""))
+        entries.sort(key=lambda e: (e[0].casefold(), e[1]))
+        return [
+            {"letter": _letter(text), "text": text, "url": url, "note": note}
+            for text, url, note in entries
+        ]
+
+    def render_file(self, name: str, **context) -> str:
+        """Render a site file (sitemap, robots.txt, redirect stub)."""
+        return self._render(name, context)
+
+
+def template_error(exc: TemplateError, name: str, page: str | None = None) -> ContentError:
+    """A template problem as a ContentError naming file, line and page."""
+    path = getattr(exc, "filename", None) or f"templates/{name}"
+    try:
+        path = str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        pass
+    line = getattr(exc, "lineno", 0) or 0
+    where = f" while building {page}" if page else ""
+    kind = type(exc).__name__
+    return ContentError(path, line, "template", f"{kind}: {exc.message or exc}{where}")
+
+
+def _letter(text: str) -> str:
+    """The A–Z heading an entry sorts under; digits and symbols go under '#'."""
+    first = text[:1].upper()
+    return first if "A" <= first <= "Z" else "#"

@@ -1,0 +1,71 @@
+"""Slugs, the permalink pattern and url ↔ output path: the only place URLs are built."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from slugify import slugify as _slugify
+
+PERMALINK_TOKENS = ("payer", "treatment", "reason")
+HUB_PATTERNS = {
+    "payer": "/{payer}/",
+    "treatment": "/treatments/{treatment}/",
+    "reason": "/reasons/{reason}/",
+    "plan_type": "/plan-types/{plan_type}/",
+}
+_TOKEN_RE = re.compile(r"\{([a-z_]+)\}")
+_SAFE_SEGMENT = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def slugify(text: str) -> str:
+    """Turn a display name into the slug it would get as a file name."""
+    return _slugify(text, lowercase=True, separator="-")
+
+
+def check_permalink(pattern: str) -> str | None:
+    """Why `pattern` cannot be used, or None when it is a safe pattern naming all three tokens."""
+    tokens = _TOKEN_RE.findall(pattern)
+    if not pattern.startswith("/") or not pattern.endswith("/"):
+        return f"expected a pattern that starts and ends with '/', such as /{{payer}}/{{treatment}}/{{reason}}/; got {pattern!r}"
+    unknown = sorted(set(tokens) - set(PERMALINK_TOKENS))
+    if unknown:
+        return f"unknown token {{{unknown[0]}}}; expected {{payer}}, {{treatment}} and {{reason}}"
+    missing = [t for t in PERMALINK_TOKENS if t not in tokens]
+    if missing:
+        return f"pattern must use {{{missing[0]}}} so every page gets its own URL; got {pattern!r}"
+    literal = _TOKEN_RE.sub("x", pattern)
+    if any(not _SAFE_SEGMENT.match(seg) for seg in literal.strip("/").split("/")):
+        return f"each part between slashes must be lower-case letters, digits, '.', '_' or '-' (no '..'); got {pattern!r}"
+    return None
+
+
+def guide_url(pattern: str, payer: str, treatment: str, reason: str) -> str:
+    """The public path of one guide page."""
+    return pattern.replace("{payer}", payer).replace("{treatment}", treatment).replace("{reason}", reason)
+
+
+def hub_url(kind: str, slug: str) -> str:
+    """The public path of a hub page (payer, treatment, reason or plan type)."""
+    return HUB_PATTERNS[kind].replace("{" + kind + "}", slug)
+
+
+def out_path(url: str) -> PurePosixPath:
+    """The file under the output folder for `url`: /a/b/ → a/b/index.html; /x.xml → x.xml."""
+    parts = [p for p in url.split("/") if p]
+    if any(p in (".", "..") or "\\" in p for p in parts):
+        raise ValueError(f"URL {url!r} would write outside the output folder")
+    if url.endswith("/"):
+        return PurePosixPath(*parts, "index.html")
+    return PurePosixPath(*parts)
+
+
+def is_inside(root: Path, relative: PurePosixPath) -> bool:
+    """Whether `relative` resolves to a path inside `root`."""
+    target = (root / relative).resolve()
+    return target == root.resolve() or root.resolve() in target.parents
+
+
+def absolute(base_url: str, url: str) -> str:
+    """The canonical address of a public path."""
+    return base_url.rstrip("/") + url

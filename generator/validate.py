@@ -1,0 +1,343 @@
+"""Raw mappings → model records; collects every ContentError, never stops at one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from .config import read_site_config
+from .errors import BuildError, ContentError
+from .fields import PLACEHOLDER_RE, Fields, check_slug
+from .load import RawContent, RawFile
+from .model import (
+    BENEFITS,
+    DECISION_KINDS,
+    KINDS,
+    PAYER_KINDS,
+    TREATMENT_BENEFITS,
+    Citation,
+    Content,
+    Deadline,
+    Decision,
+    Exclusion,
+    Fact,
+    PairNote,
+    Payer,
+    PlanType,
+    PolicyRef,
+    Reason,
+    Step,
+    Treatment,
+)
+from .urls import slugify
+
+T = TypeVar("T")
+
+
+def validate_content(raw: RawContent, base_url: str | None = None) -> Content:
+    """Check every file and cross-reference; raise BuildError listing all problems."""
+    errors = list(raw.errors)
+    site = None
+    if raw.site is not None:
+        errors += raw.site.errors
+        if not raw.site.errors:
+            site = read_site_config(Fields(raw.site.data, raw.site.shown, errors), base_url)
+    plan_types = _records(raw.plan_types, _plan_type, errors)
+    reasons = _records(raw.reasons, _reason, errors)
+    treatments = _records(raw.treatments, _treatment, errors)
+    payers = _records(raw.payers, _payer, errors)
+    pairs = _pairs(raw.pairs, errors)
+    _check_references(plan_types, reasons, treatments, payers, pairs, raw, errors)
+    if errors or site is None:
+        raise BuildError(errors)
+    return Content(site, plan_types, reasons, treatments, payers, {(p.payer, p.treatment): p for p in pairs.values()})
+
+
+def _records(files: list[RawFile], build: Callable[[str, Fields], T], errors: list[ContentError]) -> dict[str, T]:
+    records: dict[str, T] = {}
+    names: dict[str, str] = {}
+    for raw in files:
+        errors += raw.errors
+        if raw.errors:
+            continue
+        slug = raw.path.stem
+        problem = check_slug(slug)
+        if problem:
+            errors.append(ContentError(raw.shown, 0, "", problem))
+            continue
+        fields = Fields(raw.data, raw.shown, errors)
+        record = build(slug, fields) if not raw.body_line else build(slug, _with_body(fields, raw))
+        fields.finish()
+        name_slug = slugify(getattr(record, "name", ""))
+        if name_slug and name_slug in names:
+            fields.error("name", f"{getattr(record, 'name')!r} gives the same slug {name_slug!r} as {names[name_slug]}; names must be distinct")
+        names.setdefault(name_slug, raw.shown)
+        records[slug] = record
+    return records
+
+
+def _with_body(fields: Fields, raw: RawFile) -> Fields:
+    fields.body = raw.body  # type: ignore[attr-defined]
+    fields.body_line = raw.body_line  # type: ignore[attr-defined]
+    return fields
+
+
+def _fact(fields: Fields, *, cite_required: bool = True) -> Fact:
+    fact = Fact(
+        text=fields.text("text"),
+        cite=fields.text("cite", required=cite_required, placeholders=False) or None,
+        url=fields.url("url"),
+    )
+    fields.finish()
+    return fact
+
+
+def _facts(fields: Fields, key: str, *, required: bool = True, min_items: int = 0, cite_required: bool = True) -> tuple[Fact, ...]:
+    return tuple(_fact(f, cite_required=cite_required) for f in fields.nested_list(key, required=required, min_items=min_items))
+
+
+def _one_fact(fields: Fields, key: str) -> Fact:
+    nested = fields.nested(key)
+    return _fact(nested) if nested else Fact("", None)
+
+
+def _citations(fields: Fields, key: str = "sources") -> tuple[Citation, ...]:
+    citations = []
+    for item in fields.nested_list(key, min_items=1):
+        citations.append(Citation(item.text("cite", placeholders=False), item.url("url")))
+        item.finish()
+    return tuple(citations)
+
+
+def _plan_type(slug: str, f: Fields) -> PlanType:
+    return PlanType(
+        slug=slug,
+        name=f.text("name"),
+        short_name=f.text("short_name"),
+        description=f.text("description"),
+        benefits=f.choices("benefits", BENEFITS),
+        governing_rules=_facts(f, "governing_rules", min_items=1),
+        steps=tuple(_step(s) for s in f.nested_list("steps", min_items=1)),
+        expedited=_one_fact(f, "expedited"),
+        rights=_facts(f, "rights", required=False),
+        last_reviewed=f.day("last_reviewed"),
+    )
+
+
+def _step(f: Fields) -> Step:
+    within = f.nested("file_within", required=False)
+    decisions = []
+    for d in f.nested_list("decisions", required=False):
+        decisions.append(Decision(d.choice("kind", DECISION_KINDS), d.text("value"), d.text("text"), d.text("cite"), d.url("url")))
+        d.finish()
+    step = Step(
+        name=f.text("name"),
+        who_decides=f.text("who_decides"),
+        file_within=_deadline(within) if within else None,
+        decisions=tuple(decisions),
+        notes=_facts(f, "notes", required=False),
+    )
+    f.finish()
+    return step
+
+
+def _deadline(f: Fields) -> Deadline:
+    deadline = Deadline(f.text("value"), f.text("text"), f.text("cite"), f.url("url"))
+    f.finish()
+    return deadline
+
+
+def _reason(slug: str, f: Fields) -> Reason:
+    notes_map = f.mapping("plan_type_notes") or {}
+    plan_type_notes = {}
+    for key in notes_map:
+        sub = Fields(notes_map, f.shown, f.errors, "plan_type_notes.")
+        plan_type_notes[str(key)] = _facts(sub, str(key), min_items=1)
+    return Reason(
+        slug=slug,
+        name=f.text("name"),
+        title_phrase=f.text("title_phrase"),
+        lede=f.text("lede"),
+        meaning=f.text("meaning"),
+        ask_for=f.text("ask_for"),
+        kinds=f.choices("kinds", KINDS),
+        plan_types=f.text_list("plan_types", min_items=1),
+        levers=_facts(f, "levers", min_items=3, cite_required=False),
+        plan_type_notes=plan_type_notes,
+        last_reviewed=f.day("last_reviewed"),
+        sources=_citations(f),
+    )
+
+
+def _treatment(slug: str, f: Fields) -> Treatment:
+    notes = f.mapping("reason_notes") or {}
+    reason_notes = {str(k): Fields(notes, f.shown, f.errors, "reason_notes.").text(str(k)) for k in notes}
+    body = getattr(f, "body", "")
+    if not body.strip():
+        f.errors.append(ContentError(f.shown, getattr(f, "body_line", 0), "body", "expected Markdown after the front matter: the treatment's angle sections"))
+    return Treatment(
+        slug=slug,
+        name=f.text("name"),
+        short_name=f.text("short_name"),
+        generic_name=f.text("generic_name"),
+        brand_names=f.text_list("brand_names", required=False),
+        kind=f.choice("kind", KINDS),
+        benefit=f.choice("benefit", TREATMENT_BENEFITS),
+        category=f.text("category", placeholders=False),
+        conditions=f.text_list("conditions", min_items=1),
+        approved_use=_one_fact(f, "approved_use"),
+        guidelines=f.text_list("guidelines", required=False),
+        criteria=_facts(f, "criteria", min_items=1),
+        documents=f.text_list("documents", min_items=1),
+        pitfall=_one_fact(f, "pitfall"),
+        reasons=f.text_list("reasons", min_items=1),
+        reason_notes=reason_notes,
+        last_reviewed=f.day("last_reviewed"),
+        reviewed_by=f.optional_text("reviewed_by"),
+        sources=_citations(f),
+        redirect_from=f.text_list("redirect_from", required=False),
+        body=_check_body(f, body),
+    )
+
+
+def _check_body(f: Fields, body: str) -> str:
+    """Braces in Markdown are only the {payer} and {treatment} placeholders."""
+    first = getattr(f, "body_line", 0)
+    for offset, text in enumerate(body.split("\n")):
+        for match in PLACEHOLDER_RE.finditer(text):
+            if match.group(1) not in ("payer", "treatment"):
+                message = f"unknown placeholder '{{{match.group(1)}}}'; expected {{payer}} or {{treatment}}"
+                f.errors.append(ContentError(f.shown, first + offset, "body", message))
+    return body
+
+
+def _payer(slug: str, f: Fields) -> Payer:
+    exclusions = []
+    for item in f.nested_list("exclude", required=False):
+        treatment = item.optional_text("treatment")
+        reason = item.optional_text("reason")
+        if not treatment and not reason:
+            item.error("treatment", "an exclusion needs a treatment, a reason or both")
+        exclusions.append(Exclusion(treatment, reason))
+        item.finish()
+    return Payer(
+        slug=slug,
+        name=f.text("name"),
+        short_name=f.text("short_name"),
+        aliases=f.text_list("aliases", required=False),
+        kind=f.choice("kind", PAYER_KINDS),
+        plan_types=f.text_list("plan_types", min_items=1),
+        covers_kinds=f.choices("covers_kinds", KINDS, required=False) or KINDS,
+        policy_library=_policy(f.nested("policy_library")),
+        notes=f.text("notes"),
+        facts=_facts(f, "facts", required=False),
+        exclude=tuple(exclusions),
+        last_reviewed=f.day("last_reviewed"),
+        sources=_citations(f),
+        redirect_from=f.text_list("redirect_from", required=False),
+    )
+
+
+def _policy(f: Fields | None) -> PolicyRef:
+    if f is None:
+        return PolicyRef("", "")
+    policy = PolicyRef(f.text("name"), f.text("cite", placeholders=False), f.optional_text("number"), f.url("url"))
+    f.finish()
+    return policy
+
+
+def _pairs(files: list[RawFile], errors: list[ContentError]) -> dict[str, PairNote]:
+    pairs = {}
+    for raw in files:
+        errors += raw.errors
+        if raw.errors:
+            continue
+        payer, treatment = raw.path.parent.name, raw.path.stem
+        f = _with_body(Fields(raw.data, raw.shown, errors), raw)
+        pairs[raw.shown] = PairNote(
+            payer=payer,
+            treatment=treatment,
+            policy=_policy(f.nested("policy")),
+            criteria=_facts(f, "criteria", min_items=1),
+            last_reviewed=f.day("last_reviewed"),
+            sources=_citations(f),
+            body=_check_body(f, raw.body),
+        )
+        f.finish()
+    return pairs
+
+
+def _check_references(
+    plan_types: dict[str, PlanType],
+    reasons: dict[str, Reason],
+    treatments: dict[str, Treatment],
+    payers: dict[str, Payer],
+    pairs: dict[str, PairNote],
+    raw: RawContent,
+    errors: list[ContentError],
+) -> None:
+    folder = raw.root.name
+
+    def ref(file: RawFile, field: str, slug: str, known: dict, kind: str, sub: str, ext: str) -> None:
+        if slug and slug not in known:
+            line = file.data.line_of(field.split(".")[0])
+            errors.append(ContentError(file.shown, line, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})"))
+
+    files = {kind: {f.path.stem: f for f in group} for kind, group in
+             (("reason", raw.reasons), ("treatment", raw.treatments), ("payer", raw.payers))}
+    for slug, reason in reasons.items():
+        file = files["reason"][slug]
+        for pt in reason.plan_types:
+            ref(file, "plan_types", pt, plan_types, "plan type", "plan-types", ".yaml")
+        for pt in reason.plan_type_notes:
+            ref(file, f"plan_type_notes.{pt}", pt, plan_types, "plan type", "plan-types", ".yaml")
+            if pt in plan_types and pt not in reason.plan_types:
+                errors.append(ContentError(file.shown, file.data.line_of("plan_type_notes"), f"plan_type_notes.{pt}", "notes for a plan type this reason does not list in plan_types"))
+    for slug, treatment in treatments.items():
+        file = files["treatment"][slug]
+        for r in treatment.reasons:
+            ref(file, "reasons", r, reasons, "reason", "reasons", ".yaml")
+            if r in reasons and treatment.kind not in reasons[r].kinds:
+                errors.append(ContentError(file.shown, file.data.line_of("reasons"), "reasons", f"reason {r!r} does not apply to kind {treatment.kind!r} (it applies to {', '.join(reasons[r].kinds)})"))
+        for r in treatment.reason_notes:
+            ref(file, f"reason_notes.{r}", r, reasons, "reason", "reasons", ".yaml")
+            if r in reasons and r not in treatment.reasons:
+                errors.append(ContentError(file.shown, file.data.line_of("reason_notes"), f"reason_notes.{r}", "a note for a reason not listed in reasons"))
+    for slug, payer in payers.items():
+        file = files["payer"][slug]
+        for pt in payer.plan_types:
+            ref(file, "plan_types", pt, plan_types, "plan type", "plan-types", ".yaml")
+        for rule in payer.exclude:
+            ref(file, "exclude.treatment", rule.treatment or "", treatments, "treatment", "treatments", ".md")
+            ref(file, "exclude.reason", rule.reason or "", reasons, "reason", "reasons", ".yaml")
+    for shown, pair in pairs.items():
+        pair_file = next(f for f in raw.pairs if f.shown == shown)
+        for field, slug, known, kind, sub, ext in (
+            ("payer", pair.payer, payers, "payer", "payers", ".yaml"),
+            ("treatment", pair.treatment, treatments, "treatment", "treatments", ".md"),
+        ):
+            if slug not in known:
+                errors.append(ContentError(shown, 1, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})"))
+    _check_redirects(treatments, files["treatment"], errors)
+    _check_redirects(payers, files["payer"], errors)
+
+
+def _check_redirects(records: dict, files: dict[str, RawFile], errors: list[ContentError]) -> None:
+    claimed: dict[str, str] = {}
+    for slug, record in records.items():
+        for old in record.redirect_from:
+            file = files[slug]
+            problem = check_slug(old)
+            if problem:
+                errors.append(ContentError(file.shown, file.data.line_of("redirect_from"), "redirect_from", problem.replace("; rename the file", "")))
+            elif old in records:
+                errors.append(ContentError(file.shown, file.data.line_of("redirect_from"), "redirect_from", f"{old!r} is the slug of an existing record; a redirect would hide it"))
+            elif old in claimed:
+                errors.append(ContentError(file.shown, file.data.line_of("redirect_from"), "redirect_from", f"duplicate slug {old!r}: {claimed[old]} redirects it too"))
+            claimed.setdefault(old, file.shown)
+
+
+def content_files(root: Path) -> list[Path]:
+    """Every file a build reads, for watching and for the manifest."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))

@@ -1,0 +1,136 @@
+"""Write the site into a staging folder beside the output, then swap it in whole.
+
+A failed or killed build leaves the previous output exactly as it was. Files whose
+bytes did not change are hard-linked from the previous output, so they keep their
+modification time and deploys and live reload see only real changes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST = ".build-manifest.json"
+MANIFEST_VERSION = 2
+
+
+def digest(data: bytes) -> str:
+    """A short, stable fingerprint of some bytes."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class Manifest:
+    """For each output file: the fingerprint of its inputs and of its bytes."""
+
+    inputs: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, out: Path) -> Manifest:
+        """The manifest of the previous build, or an empty one when there is none we can trust."""
+        try:
+            data = json.loads((out / MANIFEST).read_text("utf-8"))
+            if data.get("version") != MANIFEST_VERSION:
+                return cls()
+            return cls(data["inputs"], data["outputs"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
+    def dumps(self) -> str:
+        """Sorted JSON, so the manifest is itself deterministic."""
+        body = {"version": MANIFEST_VERSION, "inputs": self.inputs, "outputs": self.outputs}
+        return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def staging_path(out: Path) -> Path:
+    """The folder a build writes into: a sibling of the output, on the same file system."""
+    return out.parent / f".{out.name}.staging"
+
+
+def prepare_staging(out: Path) -> Path:
+    """An empty staging folder; leftovers of a killed build are removed first."""
+    staging = staging_path(out)
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def write_file(staging: Path, out: Path, rel: str, data: bytes, old_hash: str | None) -> tuple[str, bool]:
+    """Write one file into staging, or link the previous one when the bytes are the same."""
+    new_hash = digest(data)
+    target = staging / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if old_hash == new_hash and link_previous(out, staging, rel):
+        return new_hash, False
+    target.write_bytes(data)
+    return new_hash, True
+
+
+def link_previous(out: Path, staging: Path, rel: str) -> bool:
+    """Hard-link the previous build's file into staging; False when there is none."""
+    target = staging / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(out / rel, target)
+        return True
+    except FileExistsError:
+        return True
+    except OSError:
+        return False
+
+
+def copy_static(static: Path, staging: Path) -> list[str]:
+    """Copy static files (CSS, icons) into staging; return their relative paths."""
+    copied = []
+    if not static.is_dir():
+        return copied
+    for path in sorted(static.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            rel = path.relative_to(static).as_posix()
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            copied.append(rel)
+    return copied
+
+
+def commit(staging: Path, out: Path, manifest: Manifest) -> None:
+    """Write the manifest and swap staging in for the output in one step."""
+    (staging / MANIFEST).write_text(manifest.dumps(), "utf-8")
+    if out.exists():
+        if not _exchange(staging, out):
+            retired = out.parent / f".{out.name}.old"
+            if retired.exists():
+                shutil.rmtree(retired)
+            os.rename(out, retired)
+            os.rename(staging, out)
+            staging = retired
+        shutil.rmtree(staging)
+    else:
+        os.rename(staging, out)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders with renameat2(RENAME_EXCHANGE) where Linux offers it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def discard(out: Path) -> None:
+    """Remove the staging folder after a failed build."""
+    staging = staging_path(out)
+    if staging.exists():
+        shutil.rmtree(staging, ignore_errors=True)
