@@ -352,7 +352,7 @@ def template_error(exc: TemplateError, name: str, page: str | None = None) -> Co
         path = str(Path(path).relative_to(Path.cwd()))
     except ValueError:
         pass
-    line = getattr(exc, "lineno", 0) or 0
+    line = getattr(exc, "lineno", 0) or _template_line(exc)
     where = f" while building {page}" if page else ""
     kind = type(exc).__name__
     return ContentError(path, line, "template", f"{kind}: {exc.message or exc}{where}")
@@ -362,3 +362,14 @@ def _letter(text: str) -> str:
     """The A–Z heading an entry sorts under; digits and symbols go under '#'."""
     first = text[:1].upper()
     return first if "A" <= first <= "Z" else "#"
+
+
+def _template_line(exc: BaseException) -> int:
+    """Jinja rewrites tracebacks so template frames carry the template's own line numbers."""
+    line = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".txt")):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -10,6 +10,7 @@ from .config import read_site_config
 from .errors import BuildError, ContentError
 from .fields import PLACEHOLDER_RE, Fields, check_slug
 from .load import RawContent, RawFile
+from .markdown import unsafe_links
 from .model import (
     BENEFITS,
     DECISION_KINDS,
@@ -159,7 +160,7 @@ def _reason(slug: str, f: Fields) -> Reason:
         name=f.text("name"),
         title_phrase=f.text("title_phrase"),
         lede=f.text("lede"),
-        meaning=f.text("meaning"),
+        meaning=_check_links(f, "meaning", f.text("meaning"), f.data.line_of("meaning")),
         ask_for=f.text("ask_for"),
         kinds=f.choices("kinds", KINDS),
         plan_types=f.text_list("plan_types", min_items=1),
@@ -172,7 +173,8 @@ def _reason(slug: str, f: Fields) -> Reason:
 
 def _treatment(slug: str, f: Fields) -> Treatment:
     notes = f.mapping("reason_notes") or {}
-    reason_notes = {str(k): Fields(notes, f.shown, f.errors, "reason_notes.").text(str(k)) for k in notes}
+    sub = Fields(notes, f.shown, f.errors, "reason_notes.")
+    reason_notes = {str(k): _check_links(sub, str(k), sub.text(str(k)), notes.line_of(str(k))) for k in notes}
     body = getattr(f, "body", "")
     if not body.strip():
         f.errors.append(ContentError(f.shown, getattr(f, "body_line", 0), "body", "expected Markdown after the front matter: the treatment's angle sections"))
@@ -201,9 +203,17 @@ def _treatment(slug: str, f: Fields) -> Treatment:
     )
 
 
+def _check_links(f: Fields, key: str, text: str, first_line: int) -> str:
+    """Markdown links may only use http(s) or mailto: a javascript: link is an error, not a silent drop."""
+    for offset, href in unsafe_links(text):
+        f.errors.append(ContentError(f.shown, first_line + offset, key, f"unsafe link {href!r}; expected an http:// or https:// address"))
+    return text
+
+
 def _check_body(f: Fields, body: str) -> str:
     """Braces in Markdown are only the {payer} and {treatment} placeholders."""
     first = getattr(f, "body_line", 0)
+    _check_links(f, "body", body, first)
     for offset, text in enumerate(body.split("\n")):
         for match in PLACEHOLDER_RE.finditer(text):
             if match.group(1) not in ("payer", "treatment"):
@@ -230,7 +240,7 @@ def _payer(slug: str, f: Fields) -> Payer:
         plan_types=f.text_list("plan_types", min_items=1),
         covers_kinds=f.choices("covers_kinds", KINDS, required=False) or KINDS,
         policy_library=_policy(f.nested("policy_library")),
-        notes=f.text("notes"),
+        notes=_check_links(f, "notes", f.text("notes"), f.data.line_of("notes")),
         facts=_facts(f, "facts", required=False),
         exclude=tuple(exclusions),
         last_reviewed=f.day("last_reviewed"),
@@ -278,9 +288,11 @@ def _check_references(
     errors: list[ContentError],
 ) -> None:
     folder = raw.root.name
+    unreadable = {f.path.stem for f in raw.plan_types + raw.reasons + raw.treatments + raw.payers if f.errors}
 
     def ref(file: RawFile, field: str, slug: str, known: dict, kind: str, sub: str, ext: str) -> None:
-        if slug and slug not in known:
+        # A file that failed to load has its own error; don't repeat it at every reference.
+        if slug and slug not in known and slug not in unreadable:
             line = file.data.line_of(field.split(".")[0])
             errors.append(ContentError(file.shown, line, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})"))
 
@@ -298,7 +310,7 @@ def _check_references(
         file = files["treatment"][slug]
         for r in treatment.reasons:
             ref(file, "reasons", r, reasons, "reason", "reasons", ".yaml")
-            if r in reasons and treatment.kind not in reasons[r].kinds:
+            if r in reasons and treatment.kind and treatment.kind not in reasons[r].kinds:
                 errors.append(ContentError(file.shown, file.data.line_of("reasons"), "reasons", f"reason {r!r} does not apply to kind {treatment.kind!r} (it applies to {', '.join(reasons[r].kinds)})"))
         for r in treatment.reason_notes:
             ref(file, f"reason_notes.{r}", r, reasons, "reason", "reasons", ".yaml")
@@ -317,7 +329,7 @@ def _check_references(
             ("payer", pair.payer, payers, "payer", "payers", ".yaml"),
             ("treatment", pair.treatment, treatments, "treatment", "treatments", ".md"),
         ):
-            if slug not in known:
+            if slug not in known and slug not in unreadable:
                 errors.append(ContentError(shown, 1, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})"))
     _check_redirects(treatments, files["treatment"], errors)
     _check_redirects(payers, files["payer"], errors)
