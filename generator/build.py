@@ -77,6 +77,7 @@ def build_site(
     old = Manifest.read(paths.out)
     new = Manifest(inputs={job.rel: job.key for job in jobs} | static_inputs(paths.static))
     if paths.out.is_dir() and old.inputs == new.inputs:
+        discard(paths.out)  # leftovers of a killed build
         return BuildResult(len(plan.guides) + len(plan.hubs), len(jobs), 0, len(jobs), 0, time.perf_counter() - started)
     staging = prepare_staging(paths.out)
     try:

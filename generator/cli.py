@@ -13,7 +13,9 @@ PROJECT = Path.cwd()
 
 
 def _paths(args: argparse.Namespace) -> Paths:
-    return Paths.from_project(PROJECT, Path(args.content) if args.content else None, Path(args.out) if args.out else None)
+    return Paths.from_project(
+        PROJECT, Path(args.content) if args.content else None, Path(args.out) if args.out else None
+    )
 
 
 def cmd_build(args: argparse.Namespace) -> int:

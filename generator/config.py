@@ -58,7 +58,11 @@ def _cta(fields: Fields | None) -> CtaConfig:
             continue
         for token in re.findall(r"\{[^{}]*\}", value):
             if token not in CTA_PARAM_TOKENS:
-                fields.error("params", f"{key}: unknown token '{token}'; expected {{payer}}, {{treatment}} or {{reason}}", params.line_of(key))
+                fields.error(
+                    "params",
+                    f"{key}: unknown token '{token}'; expected {{payer}}, {{treatment}} or {{reason}}",
+                    params.line_of(key),
+                )
         checked[str(key)] = value
     cta = CtaConfig(
         heading=fields.text("heading", placeholders=True),
@@ -97,7 +101,9 @@ def _gates(fields: Fields | None) -> GateConfig:
         title_max=fields.integer("title_max", default.title_max, 1, 500),
         description_min=fields.integer("description_min", default.description_min, 1, 1000),
         description_max=fields.integer("description_max", default.description_max, 1, 1000),
-        near_duplicate_similarity=fields.number("near_duplicate_similarity", default.near_duplicate_similarity, 0.0, 1.0),
+        near_duplicate_similarity=fields.number(
+            "near_duplicate_similarity", default.near_duplicate_similarity, 0.0, 1.0
+        ),
         min_specific_words=fields.integer("min_specific_words", default.min_specific_words, 0, 100_000),
         on_thin_page=fields.choice("on_thin_page", ("noindex", "fail"), required=False, default=default.on_thin_page),
         max_review_age_days=fields.integer("max_review_age_days", default.max_review_age_days, 1, 10_000),

@@ -56,9 +56,15 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
     for i, g in enumerate(plan.guides):
         related = ",".join(plan.guides[j].url for j in plan.related[i])
         key = _h(
-            shared, record["payers"][g.payer], record["treatments"][g.treatment], record["reasons"][g.reason],
-            *(record["plan_types"][s] for s in g.plan_types), pairs.get((g.payer, g.treatment), ""),
-            g.url, related, i in noindex,
+            shared,
+            record["payers"][g.payer],
+            record["treatments"][g.treatment],
+            record["reasons"][g.reason],
+            *(record["plan_types"][s] for s in g.plan_types),
+            pairs.get((g.payer, g.treatment), ""),
+            g.url,
+            related,
+            i in noindex,
         )
         jobs.append(OutputJob(str(out_path(g.url)), key, lambda r, i=i: r.render_guide(i)))
     hub_urls = ",".join(h.url for h in plan.hubs)
@@ -70,7 +76,13 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
             sellers = ",".join(p.slug for p in content.payers.values() if h.slug in p.plan_types)
             key = _h(shared, record["plan_types"][h.slug], sellers)
         else:
-            key = _h(shared, hub_urls, *record["payers"].values(), *record["treatments"].values(), *record["reasons"].values())
+            key = _h(
+                shared,
+                hub_urls,
+                *record["payers"].values(),
+                *record["treatments"].values(),
+                *record["reasons"].values(),
+            )
         jobs.append(OutputJob(str(out_path(h.url)), key, lambda r, h=h: r.render_hub(h)))
     jobs += _site_file_jobs(content, plan, noindex, shared)
     return jobs
@@ -93,14 +105,19 @@ def _site_file_jobs(content: Content, plan: SitePlan, noindex: set[int], shared:
         key = _h(shared, template, *(f"{e.loc} {e.lastmod}" for e in chunk))
         jobs.append(OutputJob(str(out_path(url)), key, lambda r, t=template, c=chunk: r.render_file(t, entries=c)))
     sitemap_url = absolute(base, "/sitemap.xml")
-    jobs.append(OutputJob("robots.txt", _h(shared, sitemap_url), lambda r: r.render_file("robots.txt", sitemap_url=sitemap_url)))
+    jobs.append(
+        OutputJob("robots.txt", _h(shared, sitemap_url), lambda r: r.render_file("robots.txt", sitemap_url=sitemap_url))
+    )
     redirects = plan.redirects
     listing = _h(shared, *(f"{x.url}>{x.target}" for x in redirects))
     jobs.append(OutputJob("_redirects", listing, lambda r: r.render_file("_redirects", redirects=redirects)))
     for x in redirects:
         canonical = absolute(base, x.target)
-        jobs.append(OutputJob(
-            str(out_path(x.url)), _h(shared, x.url, x.target),
-            lambda r, x=x, c=canonical: r.render_file("redirect.html", target=x.target, canonical=c),
-        ))
+        jobs.append(
+            OutputJob(
+                str(out_path(x.url)),
+                _h(shared, x.url, x.target),
+                lambda r, x=x, c=canonical: r.render_file("redirect.html", target=x.target, canonical=c),
+            )
+        )
     return jobs

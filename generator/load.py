@@ -40,18 +40,14 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         if not isinstance(key, str):
             key = str(key)
         if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.lines[key] = key_node.start_mark.line + 1
     return mapping
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 @dataclass
@@ -76,7 +72,14 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [ContentError(shown, line, "", f"not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); save the file as UTF-8")]
+        return None, [
+            ContentError(
+                shown,
+                line,
+                "",
+                f"not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); save the file as UTF-8",
+            )
+        ]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
@@ -94,7 +97,9 @@ def parse_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[LineDict | 
     if data is None:
         return None, [ContentError(shown, 1, "", "file is empty; expected a YAML mapping of fields")]
     if not isinstance(data, LineDict):
-        return None, [ContentError(shown, 1 + line_offset, "", f"expected a YAML mapping of fields, got {type(data).__name__}")]
+        return None, [
+            ContentError(shown, 1 + line_offset, "", f"expected a YAML mapping of fields, got {type(data).__name__}")
+        ]
     if line_offset:
         _shift_lines(data, line_offset)
     return data, []
@@ -128,14 +133,33 @@ def load_markdown_file(path: Path, root: Path) -> RawFile:
     if text is None:
         return RawFile(path, shown, _empty(), errors=errors)
     if not text.strip():
-        return RawFile(path, shown, _empty(), errors=[ContentError(shown, 1, "", "file is empty; expected front matter between '---' lines, then Markdown")])
+        return RawFile(
+            path,
+            shown,
+            _empty(),
+            errors=[
+                ContentError(shown, 1, "", "file is empty; expected front matter between '---' lines, then Markdown")
+            ],
+        )
     lines = text.split("\n")
     if lines[0].strip() != "---":
-        return RawFile(path, shown, _empty(), errors=[ContentError(shown, 1, "", "expected the file to start with a '---' line opening the front matter")])
+        return RawFile(
+            path,
+            shown,
+            _empty(),
+            errors=[
+                ContentError(shown, 1, "", "expected the file to start with a '---' line opening the front matter")
+            ],
+        )
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
-        return RawFile(path, shown, _empty(), errors=[ContentError(shown, 1, "", "front matter is not closed: expected a second '---' line")])
+        return RawFile(
+            path,
+            shown,
+            _empty(),
+            errors=[ContentError(shown, 1, "", "front matter is not closed: expected a second '---' line")],
+        )
     data, errors = parse_yaml("\n".join(lines[1:end]), shown, line_offset=1)
     body = "\n".join(lines[end + 1 :])
     return RawFile(path, shown, data if data is not None else _empty(), body, end + 2, errors)
@@ -171,7 +195,9 @@ def load_content(root: Path) -> RawContent:
     errors: list[ContentError] = []
     site = load_yaml_file(site_path, root.parent) if site_path.is_file() else None
     if site is None:
-        errors.append(ContentError(display_path(site_path, root.parent), 0, "", "missing; expected the site settings file"))
+        errors.append(
+            ContentError(display_path(site_path, root.parent), 0, "", "missing; expected the site settings file")
+        )
     payers_dir = root / "payers"
     pair_paths = sorted(p for p in payers_dir.glob("*/*") if p.is_file()) if payers_dir.is_dir() else []
     errors += [
@@ -202,7 +228,9 @@ def _load_dir(folder: Path, suffix: str, root: Path, errors: list[ContentError])
             errors.append(ContentError(display_path(path, root.parent), 0, "", "use the .yaml extension, not .yml"))
             continue
         if path.suffix != suffix:
-            errors.append(ContentError(display_path(path, root.parent), 0, "", f"unexpected file here; expected *{suffix} files"))
+            errors.append(
+                ContentError(display_path(path, root.parent), 0, "", f"unexpected file here; expected *{suffix} files")
+            )
             continue
         reader = load_markdown_file if suffix == ".md" else load_yaml_file
         loaded.append(reader(path, root.parent))

@@ -169,6 +169,7 @@ class Payer:
     kind: str
     plan_types: tuple[str, ...]
     covers_kinds: tuple[str, ...]
+    benefits: tuple[str, ...]
     policy_library: PolicyRef
     notes: str
     facts: tuple[Fact, ...]
@@ -176,6 +177,10 @@ class Payer:
     last_reviewed: date
     sources: tuple[Citation, ...]
     redirect_from: tuple[str, ...]
+
+    def handles(self, benefit: str) -> bool:
+        """Whether this payer decides claims on `benefit` (a PBM decides pharmacy claims only)."""
+        return benefit == "either" or benefit in self.benefits
 
     def excludes(self, treatment: str, reason: str) -> bool:
         """Whether the content rules this combination out for this payer."""

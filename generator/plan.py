@@ -58,9 +58,7 @@ def relevant_plan_types(
 ) -> tuple[str, ...]:
     """Plan types the payer sells, the reason applies to, and that pay for this treatment."""
     return tuple(
-        slug
-        for slug in payer.plan_types
-        if slug in reason.plan_types and plan_types[slug].covers(treatment.benefit)
+        slug for slug in payer.plan_types if slug in reason.plan_types and plan_types[slug].covers(treatment.benefit)
     )
 
 
@@ -69,6 +67,7 @@ def is_applicable(payer: Payer, treatment: Treatment, reason: Reason, relevant: 
     return (
         reason.applies_to(treatment)
         and treatment.kind in payer.covers_kinds
+        and payer.handles(treatment.benefit)
         and bool(relevant)
         and not payer.excludes(treatment.slug, reason.slug)
     )
@@ -119,7 +118,9 @@ def _redirects(content: Content, guides: list[GuidePage]) -> list[Redirect]:
                 for g in guides:
                     if getattr(g, kind) == slug:
                         names = {"payer": g.payer, "treatment": g.treatment, kind: old}
-                        redirects.append(Redirect(guide_url(pattern, names["payer"], names["treatment"], g.reason), g.url))
+                        redirects.append(
+                            Redirect(guide_url(pattern, names["payer"], names["treatment"], g.reason), g.url)
+                        )
     return sorted(redirects, key=lambda r: r.url)
 
 
@@ -137,7 +138,11 @@ def _check_unique_paths(plan: SitePlan) -> None:
             errors.append(ContentError("content/site.yaml", 0, "permalink", str(exc)))
             continue
         if key in owners:
-            errors.append(ContentError("content", 0, "slug", f"{owner} and {owners[key]} would both be written to {key}; rename one slug"))
+            errors.append(
+                ContentError(
+                    "content", 0, "slug", f"{owner} and {owners[key]} would both be written to {key}; rename one slug"
+                )
+            )
         owners.setdefault(key, owner)
     if errors:
         raise BuildError(errors)

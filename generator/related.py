@@ -48,6 +48,7 @@ def choose_related(guides: list[GuidePage], content: Content) -> list[tuple[int,
         by_payer[g.payer].append(i)
         by_treatment[g.treatment].append(i)
     limits = content.site.related
+    everything = list(range(len(guides)))
     related = []
     for i, g in enumerate(guides):
         seed = zlib.crc32(g.url.encode())
@@ -58,5 +59,6 @@ def choose_related(guides: list[GuidePage], content: Content) -> list[tuple[int,
         _take(by_pair[g.payer, g.treatment], 0, limits.other_reasons, chosen, i)
         _take(by_payer[g.payer], seed, limits.minimum - len(chosen), chosen, i)
         _take(by_treatment[g.treatment], seed, limits.minimum - len(chosen), chosen, i)
+        _take(everything, seed, limits.minimum - len(chosen), chosen, i)
         related.append(tuple(chosen))
     return related

@@ -157,8 +157,12 @@ class Renderer:
             "lede": fill(reason.lede, names),
             "body": fill_html(self.markdown(("treatment", treatment.slug), treatment.body), names),
             "reason_note": self.reason_note(treatment, reason, names),
-            "pair_body": fill_html(self.markdown(("pair", page.payer, page.treatment), pair.body), names) if pair else None,
-            "rights": [self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt) for pt in plan_types],
+            "pair_body": fill_html(self.markdown(("pair", page.payer, page.treatment), pair.body), names)
+            if pair
+            else None,
+            "rights": [
+                self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt) for pt in plan_types
+            ],
             "reason_notes": {pt.slug: reason.plan_type_notes.get(pt.slug, ()) for pt in plan_types},
             "breadcrumbs": self.breadcrumbs(payer, treatment, reason),
             "related": self.related_groups(page, related),
@@ -170,10 +174,18 @@ class Renderer:
     def guide_jsonld(self, page: GuidePage, h1: str, payer: Payer, treatment: Treatment, reviewed: date) -> dict:
         """BreadcrumbList and MedicalWebPage for one guide."""
         crumbs = [
-            {"@type": "ListItem", "position": i + 1, "name": link.text, "item": absolute(self.site.base_url, link.url or page.url)}
+            {
+                "@type": "ListItem",
+                "position": i + 1,
+                "name": link.text,
+                "item": absolute(self.site.base_url, link.url or page.url),
+            }
             for i, link in enumerate(self.breadcrumbs(payer, treatment, self.content.reasons[page.reason]))
         ]
-        about = {"@type": "Drug" if treatment.kind in ("drug", "biologic") else "MedicalTherapy", "name": treatment.name}
+        about = {
+            "@type": "Drug" if treatment.kind in ("drug", "biologic") else "MedicalTherapy",
+            "name": treatment.name,
+        }
         web_page = {
             "@type": "MedicalWebPage",
             "name": h1,
@@ -185,7 +197,10 @@ class Renderer:
         }
         if treatment.reviewed_by:
             web_page["reviewedBy"] = {"@type": "Person", "name": treatment.reviewed_by}
-        return {"@context": "https://schema.org", "@graph": [{"@type": "BreadcrumbList", "itemListElement": crumbs}, web_page]}
+        return {
+            "@context": "https://schema.org",
+            "@graph": [{"@type": "BreadcrumbList", "itemListElement": crumbs}, web_page],
+        }
 
     def markdown(self, key: tuple, text: str) -> str:
         """Markdown rendered once per record, not once per page."""
@@ -293,7 +308,12 @@ class Renderer:
     def hub_context(self, hub: HubPage) -> dict:
         """What a hub template shows."""
         c = self.content
-        context: dict = {"hub": hub, "content": c, "canonical": absolute(self.site.base_url, hub.url), "plan": self.plan}
+        context: dict = {
+            "hub": hub,
+            "content": c,
+            "canonical": absolute(self.site.base_url, hub.url),
+            "plan": self.plan,
+        }
         if hub.kind in ("payer", "treatment", "reason"):
             context["record"] = getattr(c, hub.kind + "s")[hub.slug]
             context["guides"] = self.plan.guides_for(hub.kind, hub.slug)
@@ -335,10 +355,7 @@ class Renderer:
             if ("reason", slug) in used:
                 entries.append((f"Denied: {r.name.lower()}", hub_url("reason", slug), ""))
         entries.sort(key=lambda e: (e[0].casefold(), e[1]))
-        return [
-            {"letter": _letter(text), "text": text, "url": url, "note": note}
-            for text, url, note in entries
-        ]
+        return [{"letter": _letter(text), "text": text, "url": url, "note": note} for text, url, note in entries]
 
     def render_file(self, name: str, **context) -> str:
         """Render a site file (sitemap, robots.txt, redirect stub)."""

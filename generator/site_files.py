@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .model import Content
-from .plan import GuidePage, HubPage, SitePlan
+from .plan import GuidePage, SitePlan
 from .urls import absolute
 
 
@@ -58,11 +58,7 @@ def sitemap_entries(content: Content, plan: SitePlan, noindex: set[int]) -> list
     """Every indexable page: hubs (not the 404 page) and guides not marked noindex."""
     base = content.site.base_url
     lastmods = hub_lastmods(content, plan)
-    entries = [
-        SitemapEntry(absolute(base, h.url), lastmods[h.url].isoformat())
-        for h in plan.hubs
-        if h.kind != "404"
-    ]
+    entries = [SitemapEntry(absolute(base, h.url), lastmods[h.url].isoformat()) for h in plan.hubs if h.kind != "404"]
     entries += [
         SitemapEntry(absolute(base, g.url), guide_lastmod(content, g).isoformat())
         for i, g in enumerate(plan.guides)

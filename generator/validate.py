@@ -72,7 +72,10 @@ def _records(files: list[RawFile], build: Callable[[str, Fields], T], errors: li
         fields.finish()
         name_slug = slugify(getattr(record, "name", ""))
         if name_slug and name_slug in names:
-            fields.error("name", f"{getattr(record, 'name')!r} gives the same slug {name_slug!r} as {names[name_slug]}; names must be distinct")
+            fields.error(
+                "name",
+                f"{record.name!r} gives the same slug {name_slug!r} as {names[name_slug]}; names must be distinct",
+            )
         names.setdefault(name_slug, raw.shown)
         records[slug] = record
     return records
@@ -94,8 +97,12 @@ def _fact(fields: Fields, *, cite_required: bool = True) -> Fact:
     return fact
 
 
-def _facts(fields: Fields, key: str, *, required: bool = True, min_items: int = 0, cite_required: bool = True) -> tuple[Fact, ...]:
-    return tuple(_fact(f, cite_required=cite_required) for f in fields.nested_list(key, required=required, min_items=min_items))
+def _facts(
+    fields: Fields, key: str, *, required: bool = True, min_items: int = 0, cite_required: bool = True
+) -> tuple[Fact, ...]:
+    return tuple(
+        _fact(f, cite_required=cite_required) for f in fields.nested_list(key, required=required, min_items=min_items)
+    )
 
 
 def _one_fact(fields: Fields, key: str) -> Fact:
@@ -130,7 +137,9 @@ def _step(f: Fields) -> Step:
     within = f.nested("file_within", required=False)
     decisions = []
     for d in f.nested_list("decisions", required=False):
-        decisions.append(Decision(d.choice("kind", DECISION_KINDS), d.text("value"), d.text("text"), d.text("cite"), d.url("url")))
+        decisions.append(
+            Decision(d.choice("kind", DECISION_KINDS), d.text("value"), d.text("text"), d.text("cite"), d.url("url"))
+        )
         d.finish()
     step = Step(
         name=f.text("name"),
@@ -177,7 +186,14 @@ def _treatment(slug: str, f: Fields) -> Treatment:
     reason_notes = {str(k): _check_links(sub, str(k), sub.text(str(k)), notes.line_of(str(k))) for k in notes}
     body = getattr(f, "body", "")
     if not body.strip():
-        f.errors.append(ContentError(f.shown, getattr(f, "body_line", 0), "body", "expected Markdown after the front matter: the treatment's angle sections"))
+        f.errors.append(
+            ContentError(
+                f.shown,
+                getattr(f, "body_line", 0),
+                "body",
+                "expected Markdown after the front matter: the treatment's angle sections",
+            )
+        )
     return Treatment(
         slug=slug,
         name=f.text("name"),
@@ -206,7 +222,11 @@ def _treatment(slug: str, f: Fields) -> Treatment:
 def _check_links(f: Fields, key: str, text: str, first_line: int) -> str:
     """Markdown links may only use http(s) or mailto: a javascript: link is an error, not a silent drop."""
     for offset, href in unsafe_links(text):
-        f.errors.append(ContentError(f.shown, first_line + offset, key, f"unsafe link {href!r}; expected an http:// or https:// address"))
+        f.errors.append(
+            ContentError(
+                f.shown, first_line + offset, key, f"unsafe link {href!r}; expected an http:// or https:// address"
+            )
+        )
     return text
 
 
@@ -239,6 +259,7 @@ def _payer(slug: str, f: Fields) -> Payer:
         kind=f.choice("kind", PAYER_KINDS),
         plan_types=f.text_list("plan_types", min_items=1),
         covers_kinds=f.choices("covers_kinds", KINDS, required=False) or KINDS,
+        benefits=f.choices("benefits", BENEFITS, required=False) or BENEFITS,
         policy_library=_policy(f.nested("policy_library")),
         notes=_check_links(f, "notes", f.text("notes"), f.data.line_of("notes")),
         facts=_facts(f, "facts", required=False),
@@ -294,10 +315,14 @@ def _check_references(
         # A file that failed to load has its own error; don't repeat it at every reference.
         if slug and slug not in known and slug not in unreadable:
             line = file.data.line_of(field.split(".")[0])
-            errors.append(ContentError(file.shown, line, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})"))
+            errors.append(
+                ContentError(file.shown, line, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})")
+            )
 
-    files = {kind: {f.path.stem: f for f in group} for kind, group in
-             (("reason", raw.reasons), ("treatment", raw.treatments), ("payer", raw.payers))}
+    files = {
+        kind: {f.path.stem: f for f in group}
+        for kind, group in (("reason", raw.reasons), ("treatment", raw.treatments), ("payer", raw.payers))
+    }
     for slug, reason in reasons.items():
         file = files["reason"][slug]
         for pt in reason.plan_types:
@@ -305,17 +330,38 @@ def _check_references(
         for pt in reason.plan_type_notes:
             ref(file, f"plan_type_notes.{pt}", pt, plan_types, "plan type", "plan-types", ".yaml")
             if pt in plan_types and pt not in reason.plan_types:
-                errors.append(ContentError(file.shown, file.data.line_of("plan_type_notes"), f"plan_type_notes.{pt}", "notes for a plan type this reason does not list in plan_types"))
+                errors.append(
+                    ContentError(
+                        file.shown,
+                        file.data.line_of("plan_type_notes"),
+                        f"plan_type_notes.{pt}",
+                        "notes for a plan type this reason does not list in plan_types",
+                    )
+                )
     for slug, treatment in treatments.items():
         file = files["treatment"][slug]
         for r in treatment.reasons:
             ref(file, "reasons", r, reasons, "reason", "reasons", ".yaml")
             if r in reasons and treatment.kind and treatment.kind not in reasons[r].kinds:
-                errors.append(ContentError(file.shown, file.data.line_of("reasons"), "reasons", f"reason {r!r} does not apply to kind {treatment.kind!r} (it applies to {', '.join(reasons[r].kinds)})"))
+                errors.append(
+                    ContentError(
+                        file.shown,
+                        file.data.line_of("reasons"),
+                        "reasons",
+                        f"reason {r!r} does not apply to kind {treatment.kind!r} (it applies to {', '.join(reasons[r].kinds)})",
+                    )
+                )
         for r in treatment.reason_notes:
             ref(file, f"reason_notes.{r}", r, reasons, "reason", "reasons", ".yaml")
             if r in reasons and r not in treatment.reasons:
-                errors.append(ContentError(file.shown, file.data.line_of("reason_notes"), f"reason_notes.{r}", "a note for a reason not listed in reasons"))
+                errors.append(
+                    ContentError(
+                        file.shown,
+                        file.data.line_of("reason_notes"),
+                        f"reason_notes.{r}",
+                        "a note for a reason not listed in reasons",
+                    )
+                )
     for slug, payer in payers.items():
         file = files["payer"][slug]
         for pt in payer.plan_types:
@@ -324,13 +370,15 @@ def _check_references(
             ref(file, "exclude.treatment", rule.treatment or "", treatments, "treatment", "treatments", ".md")
             ref(file, "exclude.reason", rule.reason or "", reasons, "reason", "reasons", ".yaml")
     for shown, pair in pairs.items():
-        pair_file = next(f for f in raw.pairs if f.shown == shown)
+        next(f for f in raw.pairs if f.shown == shown)
         for field, slug, known, kind, sub, ext in (
             ("payer", pair.payer, payers, "payer", "payers", ".yaml"),
             ("treatment", pair.treatment, treatments, "treatment", "treatments", ".md"),
         ):
             if slug not in known and slug not in unreadable:
-                errors.append(ContentError(shown, 1, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})"))
+                errors.append(
+                    ContentError(shown, 1, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})")
+                )
     _check_redirects(treatments, files["treatment"], errors)
     _check_redirects(payers, files["payer"], errors)
 
@@ -342,11 +390,32 @@ def _check_redirects(records: dict, files: dict[str, RawFile], errors: list[Cont
             file = files[slug]
             problem = check_slug(old)
             if problem:
-                errors.append(ContentError(file.shown, file.data.line_of("redirect_from"), "redirect_from", problem.replace("; rename the file", "")))
+                errors.append(
+                    ContentError(
+                        file.shown,
+                        file.data.line_of("redirect_from"),
+                        "redirect_from",
+                        problem.replace("; rename the file", ""),
+                    )
+                )
             elif old in records:
-                errors.append(ContentError(file.shown, file.data.line_of("redirect_from"), "redirect_from", f"{old!r} is the slug of an existing record; a redirect would hide it"))
+                errors.append(
+                    ContentError(
+                        file.shown,
+                        file.data.line_of("redirect_from"),
+                        "redirect_from",
+                        f"{old!r} is the slug of an existing record; a redirect would hide it",
+                    )
+                )
             elif old in claimed:
-                errors.append(ContentError(file.shown, file.data.line_of("redirect_from"), "redirect_from", f"duplicate slug {old!r}: {claimed[old]} redirects it too"))
+                errors.append(
+                    ContentError(
+                        file.shown,
+                        file.data.line_of("redirect_from"),
+                        "redirect_from",
+                        f"duplicate slug {old!r}: {claimed[old]} redirects it too",
+                    )
+                )
             claimed.setdefault(old, file.shown)
 
 

@@ -31,7 +31,11 @@ CASES: dict[str, tuple[Case, str]] = {
         "content/payers/contoso.yaml:4: YAML syntax error: did not find expected ',' or ']'",
     ),
     "wrong type": (
-        lambda c: edit(c / "payers/contoso.yaml", "plan_types: [employer-self-funded, medicare-advantage]", "plan_types: employer-self-funded"),
+        lambda c: edit(
+            c / "payers/contoso.yaml",
+            "plan_types: [employer-self-funded, medicare-advantage]",
+            "plan_types: employer-self-funded",
+        ),
         "content/payers/contoso.yaml:4: plan_types: expected a list, got text ('employer-self-funded')",
     ),
     "number where text is expected": (
@@ -48,14 +52,22 @@ CASES: dict[str, tuple[Case, str]] = {
     ),
     "unknown key": (
         lambda c: edit(c / "payers/contoso.yaml", "kind: blue-plan", "kind: blue-plan\ncolour: blue"),
-        "content/payers/contoso.yaml:4: colour: unknown field; expected one of: aliases, covers_kinds, exclude, facts, kind, last_reviewed, name, notes, plan_types, policy_library, redirect_from, short_name, sources",
+        "content/payers/contoso.yaml:4: colour: unknown field; expected one of: aliases, benefits, covers_kinds, exclude, facts, kind, last_reviewed, name, notes, plan_types, policy_library, redirect_from, short_name, sources",
     ),
     "unknown nested key": (
-        lambda c: edit(c / "payers/contoso.yaml", "  name: Contoso Coverage Guidelines", "  name: Contoso Coverage Guidelines\n  link: https://x.example"),
+        lambda c: edit(
+            c / "payers/contoso.yaml",
+            "  name: Contoso Coverage Guidelines",
+            "  name: Contoso Coverage Guidelines\n  link: https://x.example",
+        ),
         "content/payers/contoso.yaml:7: policy_library.link: unknown field; expected one of: cite, name, number, url",
     ),
     "unknown reason": (
-        lambda c: edit(c / "treatments/entresto.md", "reasons: [not-medically-necessary, step-therapy]", "reasons: [not-medically-necessary, step-therapy, made-up]"),
+        lambda c: edit(
+            c / "treatments/entresto.md",
+            "reasons: [not-medically-necessary, step-therapy]",
+            "reasons: [not-medically-necessary, step-therapy, made-up]",
+        ),
         "content/treatments/entresto.md:25: reasons: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
     ),
     "unknown plan type": (
@@ -83,7 +95,9 @@ CASES: dict[str, tuple[Case, str]] = {
         "content/reasons/step-therapy.yaml:1: file is empty; expected a YAML mapping of fields",
     ),
     "not utf-8": (
-        lambda c: (c / "reasons/step-therapy.yaml").write_bytes((c / "reasons/step-therapy.yaml").read_bytes().replace(b"cheaper", b"cheap\xe9r")),
+        lambda c: (c / "reasons/step-therapy.yaml").write_bytes(
+            (c / "reasons/step-therapy.yaml").read_bytes().replace(b"cheaper", b"cheap\xe9r")
+        ),
         "content/reasons/step-therapy.yaml:4: not UTF-8 text (byte 0xe9 at offset 161); save the file as UTF-8",
     ),
     "huge file": (
@@ -103,11 +117,17 @@ CASES: dict[str, tuple[Case, str]] = {
         "content/treatments/ocrevus.md:32: body: unknown placeholder '{insurer}'; expected {payer} or {treatment}",
     ),
     "javascript link in markdown": (
-        lambda c: edit(c / "treatments/ocrevus.md", "Plans want the MS", "[Click](javascript:alert(1)) Plans want the MS"),
+        lambda c: edit(
+            c / "treatments/ocrevus.md", "Plans want the MS", "[Click](javascript:alert(1)) Plans want the MS"
+        ),
         "content/treatments/ocrevus.md:32: body: unsafe link 'javascript:alert(1'; expected an http:// or https:// address",
     ),
     "javascript url in a field": (
-        lambda c: edit(c / "payers/northwind.yaml", "url: https://fixture.example.org/northwind/policies", "url: javascript:alert(1)"),
+        lambda c: edit(
+            c / "payers/northwind.yaml",
+            "url: https://fixture.example.org/northwind/policies",
+            "url: javascript:alert(1)",
+        ),
         "content/payers/northwind.yaml:8: policy_library.url: expected an absolute http:// or https:// address, got 'javascript:alert(1)'",
     ),
     "unsafe cta url in site.yaml": (
@@ -115,15 +135,23 @@ CASES: dict[str, tuple[Case, str]] = {
         "content/site.yaml:10: cta.url: expected an absolute http:// or https:// address, got 'data:text/html,hi'",
     ),
     "permalink that climbs out of the output folder": (
-        lambda c: edit(c / "site.yaml", "permalink: /{payer}/{treatment}/{reason}/", "permalink: /../{payer}/{treatment}/{reason}/"),
+        lambda c: edit(
+            c / "site.yaml", "permalink: /{payer}/{treatment}/{reason}/", "permalink: /../{payer}/{treatment}/{reason}/"
+        ),
         "content/site.yaml:5: permalink: each part between slashes must be lower-case letters, digits, '.', '_' or '-' (no '..'); got '/../{payer}/{treatment}/{reason}/'",
     ),
     "permalink missing a token": (
-        lambda c: edit(c / "site.yaml", "permalink: /{payer}/{treatment}/{reason}/", "permalink: /{payer}/{treatment}/"),
+        lambda c: edit(
+            c / "site.yaml", "permalink: /{payer}/{treatment}/{reason}/", "permalink: /{payer}/{treatment}/"
+        ),
         "content/site.yaml:5: permalink: pattern must use {reason} so every page gets its own URL; got '/{payer}/{treatment}/'",
     ),
     "reason that does not fit the treatment kind": (
-        lambda c: edit(c / "treatments/lumbar-spinal-fusion.md", "reasons: [not-medically-necessary, out-of-network]", "reasons: [not-medically-necessary, out-of-network, step-therapy]"),
+        lambda c: edit(
+            c / "treatments/lumbar-spinal-fusion.md",
+            "reasons: [not-medically-necessary, out-of-network]",
+            "reasons: [not-medically-necessary, out-of-network, step-therapy]",
+        ),
         "content/treatments/lumbar-spinal-fusion.md:22: reasons: reason 'step-therapy' does not apply to kind 'procedure' (it applies to drug, biologic)",
     ),
 }
@@ -169,8 +197,18 @@ def test_errors_are_all_collected_and_sorted(content_dir: Path, tmp_path: Path, 
 @pytest.mark.parametrize(
     ("template", "old", "new", "expected"),
     [
-        ("guide.html", "{{ h1 }}</h1>", "{{ h1 }}{{ no_such_variable }}</h1>", "templates/guide.html:10: template: UndefinedError: 'no_such_variable' is undefined while building /contoso/entresto/not-medically-necessary/"),
-        ("guide.html", "{% for pt in plan_types %}", "{% for pt in plan_types %", "templates/guide.html:23: template: TemplateSyntaxError: unexpected '<'"),
+        (
+            "guide.html",
+            "{{ h1 }}</h1>",
+            "{{ h1 }}{{ no_such_variable }}</h1>",
+            "templates/guide.html:10: template: UndefinedError: 'no_such_variable' is undefined while building /contoso/entresto/not-medically-necessary/",
+        ),
+        (
+            "guide.html",
+            "{% for pt in plan_types %}",
+            "{% for pt in plan_types %",
+            "templates/guide.html:23: template: TemplateSyntaxError: unexpected '<'",
+        ),
     ],
 )
 def test_template_errors_name_file_and_line(template, old, new, expected, tmp_path: Path, monkeypatch) -> None:

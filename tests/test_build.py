@@ -1,0 +1,117 @@
+"""Writing: deterministic, identical serial/parallel/incremental, atomic, and kill-safe."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE, ROOT, build, tree_digest
+
+import generator.build as build_module
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    build(FIXTURE, tmp_path / "a", workers=1)
+    build(FIXTURE, tmp_path / "b", workers=1)
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+
+
+def test_serial_parallel_and_incremental_builds_are_identical(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 1)
+    build(content_dir, tmp_path / "serial", workers=1)
+    build(content_dir, tmp_path / "parallel", workers=2)
+    incremental = tmp_path / "incremental"
+    body = content_dir / "treatments/ocrevus.md"
+    original = body.read_text("utf-8")
+    body.write_text(original.replace("Plans want", "Most plans want"), "utf-8")
+    build(content_dir, incremental, workers=2)
+    body.write_text(original, "utf-8")
+    build(content_dir, incremental, workers=2)
+    assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel") == tree_digest(incremental)
+
+
+def test_no_change_rebuild_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(FIXTURE, out, workers=1)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    result = build(FIXTURE, out, workers=1)
+    assert result.written == 0 and result.removed == 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_editing_one_treatment_rewrites_only_what_shows_it(content_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    inodes = {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*.html")}
+    body = content_dir / "treatments/ocrevus.md"
+    body.write_text(body.read_text("utf-8").replace("Plans want", "Most plans want"), "utf-8")
+    result = build(content_dir, out, workers=1)
+    changed = {
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*.html")
+        if inodes.get(p.relative_to(out).as_posix()) != p.stat().st_ino
+    }
+    assert changed == {
+        "contoso/ocrevus/not-medically-necessary/index.html",
+        "contoso/ocrevus/step-therapy/index.html",
+        "northwind/ocrevus/not-medically-necessary/index.html",
+    }
+    assert result.written == 3
+
+
+def test_removed_pages_disappear(content_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    (content_dir / "payers/fabrikam-rx.yaml").unlink()
+    result = build(content_dir, out, workers=1)
+    assert not (out / "fabrikam-rx").exists()
+    assert result.removed == 5  # two guides, the hub and two redirect stubs
+    assert tree_digest(out) == tree_digest(_fresh(content_dir, tmp_path / "fresh"))
+
+
+def _fresh(content: Path, out: Path) -> Path:
+    build(content, out, workers=1)
+    return out
+
+
+def test_a_failed_render_leaves_the_previous_output(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "public"
+    build(FIXTURE, out, workers=1)
+    before = tree_digest(out)
+
+    def explode(self, index: int) -> str:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("generator.render.Renderer.render_guide", explode)
+    (tmp_path / "touch").write_text("x")
+    with pytest.raises(RuntimeError):
+        build(FIXTURE, out, workers=1, base_url="https://other.example.org")
+    assert tree_digest(out) == before
+    assert not (tmp_path / ".public.staging").exists()
+
+
+def test_sigkill_midway_leaves_the_previous_output_intact(tmp_path: Path) -> None:
+    content = ROOT / "content"
+    out = tmp_path / "public"
+    command = [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out), "--jobs", "1"]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    before = tree_digest(out)
+    child = subprocess.Popen([*command, "--base-url", "https://changed.example.org"], cwd=ROOT)
+    staging = tmp_path / ".public.staging"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if staging.is_dir() and sum(1 for _ in staging.rglob("*.html")) > 50:
+            break
+        time.sleep(0.01)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert tree_digest(out) == before
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    assert tree_digest(out) == before
+    assert not staging.exists()

@@ -1,0 +1,81 @@
+"""Property tests over names, slugs and Markdown: nothing reaches HTML unescaped."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.fields import SLUG_RE
+from generator.markdown import render_markdown
+from generator.render import fill, fill_html
+from generator.urls import slugify
+
+# pelican's slugify table as seeds: punctuation, accents, case and spaces
+SEEDS = [
+    "this is a test",
+    "this → is ← a ↑ test",
+    "this--is---a test",
+    "unicode測試許功蓋，你看到了嗎？",
+    "大飯原発４号機、１８日夜起動へ",
+    "Ocrevus (ocrelizumab)",
+    "AAT augmentation therapy",
+    "Blue Cross & Blue Shield",
+]
+names = st.one_of(st.sampled_from(SEEDS), st.text(min_size=1, max_size=60))
+
+
+@given(names)
+def test_slugs_are_stable_and_well_formed(name: str) -> None:
+    slug = slugify(name)
+    assert slug == slugify(name)
+    assert slug == "" or SLUG_RE.match(slug)
+    assert slugify(slug) == slug
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(categories=["Lu", "Ll", "Nd"]), min_size=1, max_size=12),
+        min_size=2,
+        max_size=6,
+        unique_by=str.casefold,
+    )
+)
+def test_distinct_ascii_words_get_distinct_slugs(words: list[str]) -> None:
+    slugs = [slugify(w) for w in words if slugify(w)]
+    ascii_words = [w for w in words if w.isascii() and slugify(w)]
+    assert len({slugify(w) for w in ascii_words}) == len(ascii_words)
+    assert all(SLUG_RE.match(s) for s in slugs)
+
+
+DANGEROUS = re.compile(
+    r"<(?!/?(p|em|strong|code|pre|h[1-6]|ul|ol|li|a|blockquote|hr|br|table|thead|tbody|tr|th|td|img)\b)[a-zA-Z!/]"
+)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=200), st.text(min_size=1, max_size=40), st.text(min_size=1, max_size=40))
+def test_filled_text_never_contains_markup(text: str, payer: str, treatment: str) -> None:
+    html = str(fill(text, {"payer": payer, "treatment": treatment}))
+    assert "<" not in html and ">" not in html and '"' not in html
+
+
+@settings(max_examples=300)
+@given(
+    st.text(max_size=300),
+    st.sampled_from(["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "&amp; <b>", "{payer}"]),
+)
+def test_markdown_never_passes_raw_html(text: str, payload: str) -> None:
+    html = render_markdown(text + "\n\n" + payload + "\n")
+    assert "<script" not in html.lower()
+    assert "<img src=x" not in html.lower()
+    assert not DANGEROUS.search(html), html
+    filled = str(fill_html(html, {"payer": payload, "treatment": payload}))
+    assert "<script" not in filled.lower() and "<img src=x" not in filled.lower()
+
+
+@given(st.text(max_size=100))
+def test_javascript_links_never_render_as_links(label: str) -> None:
+    html = render_markdown(f"[{label}](javascript:alert(1))")
+    assert 'href="javascript' not in html.lower()

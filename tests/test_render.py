@@ -1,0 +1,175 @@
+"""Rendered guide pages: every section, head element and escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import build
+
+from generator.render import fill
+
+SECTION_IDS = ("rights", "requirements", "angle", "worksheet", "timeline", "next-steps", "cta", "related", "sources")
+GUIDE = "northwind/entresto/not-medically-necessary/index.html"
+
+
+class Page(HTMLParser):
+    """Collects what the tests look at: ids, head tags, links, JSON-LD and visible text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.links: list[str] = []
+        self.canonical = ""
+        self.title = ""
+        self.lang = ""
+        self.jsonld: list[str] = []
+        self.h1 = ""
+        self._in: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "html":
+            self.lang = a.get("lang", "")
+        if tag == "meta" and ("name" in a or "property" in a):
+            self.meta[a.get("name") or a["property"]] = a.get("content", "")
+        if tag == "link" and a.get("rel") == "canonical":
+            self.canonical = a["href"]
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if tag == "script" and a.get("type") == "application/ld+json":
+            self._in = "jsonld"
+            self.jsonld.append("")
+        if tag in ("title", "h1"):
+            self._in = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("title", "h1", "script"):
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.title += data
+        elif self._in == "h1":
+            self.h1 += data
+        elif self._in == "jsonld":
+            self.jsonld[-1] += data
+
+
+def guide_pages(site: Path) -> list[Path]:
+    pages = [p for p in site.rglob("index.html") if len(p.relative_to(site).parts) == 4]
+    return [p for p in pages if 'http-equiv="refresh"' not in p.read_text("utf-8")]
+
+
+def test_every_guide_page_has_every_section_and_head_element(built_site: Path) -> None:
+    pages = guide_pages(built_site)
+    assert len(pages) == 13
+    titles, descriptions = set(), set()
+    for path in pages:
+        page = Page(path.read_text("utf-8"))
+        assert [i for i in SECTION_IDS if i not in page.ids] == [], path
+        assert page.lang == "en"
+        assert page.title and page.title not in titles
+        titles.add(page.title)
+        assert page.meta["description"] and page.meta["description"] not in descriptions
+        descriptions.add(page.meta["description"])
+        url = "/" + path.relative_to(built_site).parent.as_posix() + "/"
+        assert page.canonical == "https://fixture.example.org" + url
+        assert page.meta["og:url"] == page.canonical
+        assert page.meta["og:title"] == page.title
+        assert page.h1.endswith("?")
+
+
+def test_json_ld_has_breadcrumbs_and_a_medical_web_page(built_site: Path) -> None:
+    page = Page((built_site / GUIDE).read_text("utf-8"))
+    data = json.loads(page.jsonld[0])
+    crumbs, web = data["@graph"]
+    assert crumbs["@type"] == "BreadcrumbList"
+    assert [c["name"] for c in crumbs["itemListElement"]] == [
+        "Home",
+        "Northwind",
+        "Entresto",
+        "Not medically necessary",
+    ]
+    assert web["@type"] == "MedicalWebPage"
+    assert web["lastReviewed"] == "2026-11-20"
+    assert "reviewedBy" not in web
+    ocrevus = Page((built_site / "northwind/ocrevus/not-medically-necessary/index.html").read_text("utf-8"))
+    assert json.loads(ocrevus.jsonld[0])["@graph"][1]["reviewedBy"] == {
+        "@type": "Person",
+        "name": "Dr. Fixture Reviewer",
+    }
+
+
+def test_display_names_come_from_content(built_site: Path) -> None:
+    page = Page((built_site / GUIDE).read_text("utf-8"))
+    assert page.h1 == "Entresto (sacubitril/valsartan) denied as not medically necessary by Northwind?"
+    fusion = Page((built_site / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8"))
+    assert fusion.h1 == "Lumbar spinal fusion denied as out of network by Contoso?"
+
+
+def test_pair_specifics_replace_the_general_fallback(built_site: Path) -> None:
+    with_pair = (built_site / GUIDE).read_text("utf-8")
+    assert "Northwind Heart Failure Drugs policy</a> (NW-RX-042)" in with_pair
+    assert "We have not yet reviewed" not in with_pair
+    without = (built_site / "contoso/entresto/not-medically-necessary/index.html").read_text("utf-8")
+    assert "We have not yet reviewed Contoso's own policy for Entresto" in without
+
+
+def test_cta_link_carries_the_page_parameters(built_site: Path) -> None:
+    html = (built_site / GUIDE).read_text("utf-8")
+    assert 'href="https://fixture.example.org/letter/?p=northwind&amp;t=entresto&amp;r=not-medically-necessary"' in html
+    assert "First letter: <strong>$49</strong> (usually $99). Code <strong>FIRST</strong>" in html
+
+
+def test_pages_need_no_javascript(built_site: Path) -> None:
+    for path in built_site.rglob("*.html"):
+        scripts = re.findall(r"<script(?![^>]*application/ld\+json)[^>]*>", path.read_text("utf-8"))
+        assert scripts == [], path
+
+
+HOSTILE = "<script>alert(\"x\")</script> & 'quotes' Ünïcødé"
+
+
+def test_hostile_names_and_markdown_render_escaped(content_dir: Path, tmp_path: Path) -> None:
+    payer = content_dir / "payers/northwind.yaml"
+    text = payer.read_text("utf-8")
+    text = text.replace("short_name: Northwind", f"short_name: {json.dumps(HOSTILE)}")
+    text = text.replace("Northwind sells employer and Medicare plans.", "<img src=x onerror=alert(1)> **bold** & more")
+    payer.write_text(text, "utf-8")
+    body = content_dir / "treatments/entresto.md"
+    body.write_text(
+        body.read_text("utf-8") + '\n<script>alert(2)</script>\n\n[x](https://a.example/?a=1&b="2")\n', "utf-8"
+    )
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    for path in out.rglob("*.html"):
+        html = path.read_text("utf-8")
+        assert "<script>alert" not in html, path
+        assert "<img src=x" not in html, path
+    guide = (out / GUIDE).read_text("utf-8")
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quotes&#39; Ünïcødé" in guide
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in guide
+    assert 'href="https://a.example/?a=1&amp;b=%222%22"' in guide
+    hub = (out / "northwind/index.html").read_text("utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt; <strong>bold</strong> &amp; more" in hub
+    ld = Page(guide).jsonld[0]
+    assert "</script" not in ld and json.loads(ld)["@graph"][0]["itemListElement"][1]["name"] == HOSTILE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{payer} denied {treatment}", "A &amp; B denied &lt;T&gt;"),
+        ("no placeholders <b>", "no placeholders &lt;b&gt;"),
+    ],
+)
+def test_fill_escapes_text_and_names(text: str, expected: str) -> None:
+    assert str(fill(text, {"payer": "A & B", "treatment": "<T>"})) == expected

@@ -1,0 +1,97 @@
+"""The built site as a whole: links resolve, the sitemap lists exactly the indexable pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from conftest import FIXTURE, ROOT
+from lxml import etree
+
+from generator.load import load_content
+from generator.plan import plan_pages
+from generator.site_files import sitemap_entries, split_sitemap
+from generator.validate import validate_content
+
+NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+SCHEMAS = ROOT / "tests" / "schemas"
+HREF = re.compile(r'\shref="([^"]+)"')
+ID = re.compile(r'\sid="([^"]+)"')
+
+
+def resolve(site: Path, href: str, page: Path) -> Path | None:
+    """The file an internal link points at, or None for external links."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return None
+    if not parts.path:
+        return page
+    target = site / parts.path.lstrip("/")
+    return target / "index.html" if parts.path.endswith("/") else target
+
+
+def test_every_internal_link_and_anchor_resolves(built_site: Path) -> None:
+    broken = []
+    ids = {p: set(ID.findall(p.read_text("utf-8"))) for p in built_site.rglob("*.html")}
+    for page, _page_ids in ids.items():
+        for href in HREF.findall(page.read_text("utf-8")):
+            target = resolve(built_site, href.replace("&amp;", "&"), page)
+            if target is None:
+                continue
+            fragment = urlsplit(href).fragment
+            if not target.is_file():
+                broken.append(f"{page.relative_to(built_site)} → {href}")
+            elif fragment and fragment not in ids.get(target, set()):
+                broken.append(f"{page.relative_to(built_site)} → {href} (no #{fragment})")
+    assert broken == []
+
+
+def indexable(site: Path) -> set[str]:
+    urls = set()
+    for page in site.rglob("*.html"):
+        html = page.read_text("utf-8")
+        if 'name="robots" content="noindex' in html:
+            continue
+        rel = page.relative_to(site).as_posix()
+        urls.add("https://fixture.example.org/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel))
+    return urls
+
+
+def test_sitemap_lists_exactly_the_indexable_pages(built_site: Path) -> None:
+    doc = etree.parse(str(built_site / "sitemap.xml"))
+    assert etree.XMLSchema(etree.parse(str(SCHEMAS / "sitemap.xsd"))).validate(doc)
+    locs = [e.text for e in doc.iter(NS + "loc")]
+    assert len(locs) == len(set(locs))
+    assert set(locs) == indexable(built_site)
+    lastmods = {e.text for e in doc.iter(NS + "lastmod")}
+    assert lastmods <= {"2026-11-20", "2026-11-21", "2026-11-22"}
+
+
+def test_robots_names_the_sitemap_and_404_exists(built_site: Path) -> None:
+    assert "Sitemap: https://fixture.example.org/sitemap.xml" in (built_site / "robots.txt").read_text()
+    assert 'content="noindex' in (built_site / "404.html").read_text()
+
+
+def test_renamed_slugs_redirect(built_site: Path) -> None:
+    redirects = (built_site / "_redirects").read_text()
+    assert "/treatments/sacubitril/ /treatments/entresto/ 301" in redirects
+    assert "/contoso-health/entresto/step-therapy/ /contoso/entresto/step-therapy/ 301" in redirects
+    stub = (built_site / "treatments/sacubitril/index.html").read_text()
+    assert 'content="0; url=/treatments/entresto/"' in stub
+    assert '<link rel="canonical" href="https://fixture.example.org/treatments/entresto/">' in stub
+
+
+def test_sitemap_splits_into_an_index_past_the_limit() -> None:
+    content = validate_content(load_content(FIXTURE))
+    content = replace(content, site=replace(content.site, sitemap_max_urls=10))
+    entries = sitemap_entries(content, plan_pages(content), set())
+    files = split_sitemap(entries, content.site.base_url, 10)
+    assert files[0][:2] == ("/sitemap.xml", "sitemap_index.xml")
+    sizes = [len(chunk) for _, _, chunk in files[1:]]
+    assert sum(sizes) == len(entries) > 20
+    assert all(size == 10 for size in sizes[:-1]) and 0 < sizes[-1] <= 10
+    assert [e.loc for e in files[0][2]] == [
+        f"https://fixture.example.org/sitemap-{n}.xml" for n in range(1, len(files))
+    ]
