@@ -43,9 +43,13 @@ def folder_fingerprint(folder: Path) -> str:
     return _h(*(f"{p.relative_to(folder).as_posix()}={digest(p.read_bytes())}" for p in files))
 
 
+CODE_FINGERPRINT = folder_fingerprint(Path(__file__).parent)
+
+
 def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Paths) -> list[OutputJob]:
     """Guides, hubs, redirects and site files, each with its input fingerprint."""
-    shared = _h(folder_fingerprint(paths.templates), repr(content.site), _names(content))
+    # The generator's own code is an input too: a changed renderer must not reuse old pages.
+    shared = _h(CODE_FINGERPRINT, folder_fingerprint(paths.templates), repr(content.site), _names(content))
     record = {
         kind: {slug: _h(repr(r)) for slug, r in getattr(content, kind).items()}
         for kind in ("payers", "treatments", "reasons", "plan_types")

@@ -161,7 +161,7 @@ class Renderer:
             if pair
             else None,
             "rights": [
-                self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt) for pt in plan_types
+                self.fragment(("steps", pt.slug), "partials/plan_type_steps.html", plan_type=pt) for pt in plan_types
             ],
             "reason_notes": {pt.slug: reason.plan_type_notes.get(pt.slug, ()) for pt in plan_types},
             "breadcrumbs": self.breadcrumbs(payer, treatment, reason),
@@ -285,13 +285,11 @@ class Renderer:
                     cites.append(item)
 
         for pt in plan_types:
-            add(pt.governing_rules)
             for step in pt.steps:
                 if step.file_within:
                     add([Citation(step.file_within.cite, step.file_within.url)])
                 add(Citation(d.cite, d.url) for d in step.decisions)
-                add(step.notes)
-            add([pt.expedited, *pt.rights])
+            add([pt.expedited])
             add(reason.plan_type_notes.get(pt.slug, ()))
         if pair:
             add([Citation(pair.policy.cite, pair.policy.url), *pair.criteria, *pair.sources])
