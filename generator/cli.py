@@ -56,6 +56,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(sizes=args.sizes, runs=args.runs, out=Path(args.report))
 
 
+def cmd_schemas(args: argparse.Namespace) -> int:
+    """Export JSON Schema files for editors."""
+    from .schema import export_schemas
+
+    for path in export_schemas(Path(args.folder)):
+        print(f"Wrote {path}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
@@ -93,6 +102,9 @@ def make_parser() -> argparse.ArgumentParser:
     bench.add_argument("--runs", type=int, default=3)
     bench.add_argument("--report", default="reports/bench.json")
     bench.set_defaults(func=cmd_bench)
+    schemas = sub.add_parser("schemas", help="export JSON Schema files for editors")
+    schemas.add_argument("--folder", default="schemas")
+    schemas.set_defaults(func=cmd_schemas)
     return parser
 
 

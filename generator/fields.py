@@ -126,6 +126,16 @@ class Fields:
         text = self.check_text(key, value, placeholders=False)
         return text if check_url(text, lambda m: self.error(key, m)) else None
 
+    def flag(self, key: str) -> bool:
+        """A true/false value, false when absent."""
+        value = self.raw(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.error(key, f"expected true or false, got {value!r}")
+            return False
+        return value
+
     def integer(self, key: str, default: int, low: int, high: int) -> int:
         """A whole number within bounds."""
         value = self.raw(key, False)

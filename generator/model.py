@@ -134,6 +134,7 @@ class Treatment:
     sources: tuple[Citation, ...]
     redirect_from: tuple[str, ...]
     body: str
+    draft: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,7 @@ class Payer:
     last_reviewed: date
     sources: tuple[Citation, ...]
     redirect_from: tuple[str, ...]
+    draft: bool = False
 
     def handles(self, benefit: str) -> bool:
         """Whether this payer decides claims on `benefit` (a PBM decides pharmacy claims only)."""

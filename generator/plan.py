@@ -77,8 +77,11 @@ def plan_pages(content: Content) -> SitePlan:
     """Plan every page; refuse two pages that would share an output file."""
     guides = []
     pattern = content.site.permalink
-    for payer in content.payers.values():
-        for treatment in content.treatments.values():
+    # Drafts are validated like everything else but get no pages until the flag is removed.
+    payers = [p for p in content.payers.values() if not p.draft]
+    treatments = [t for t in content.treatments.values() if not t.draft]
+    for payer in payers:
+        for treatment in treatments:
             for reason_slug in treatment.reasons:
                 reason = content.reasons[reason_slug]
                 relevant = relevant_plan_types(payer, treatment, reason, content.plan_types)

@@ -216,6 +216,7 @@ def _treatment(slug: str, f: Fields) -> Treatment:
         sources=_citations(f),
         redirect_from=f.text_list("redirect_from", required=False),
         body=_check_body(f, body),
+        draft=f.flag("draft"),
     )
 
 
@@ -267,6 +268,7 @@ def _payer(slug: str, f: Fields) -> Payer:
         last_reviewed=f.day("last_reviewed"),
         sources=_citations(f),
         redirect_from=f.text_list("redirect_from", required=False),
+        draft=f.flag("draft"),
     )
 
 
