@@ -12,16 +12,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+VNU := node_modules/vnu-jar/build/dist/vnu.jar
+
+$(VNU): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(VNU)
+
 build: $(STAMP)  ## build the site into public/
 	$(PY) -m generator build
 
-test: $(STAMP)  ## the full test suite
+test: $(STAMP) $(VNU)  ## the full test suite
 	$(PY) -m pytest
 
-check: $(STAMP)  ## quality gates over the built site (all pages' HTML)
+check: $(STAMP) $(VNU)  ## quality gates over the built site (all pages' HTML)
 	$(PY) -m generator check
 
-check-quick: $(STAMP)  ## quality gates, HTML of a sample of pages
+check-quick: $(STAMP) $(VNU)  ## quality gates, HTML of a sample of pages
 	$(PY) -m generator check --quick
 
 serve: $(STAMP)  ## preview at http://127.0.0.1:8000 with live reload

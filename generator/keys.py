@@ -55,7 +55,7 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
         for kind in ("payers", "treatments", "reasons", "plan_types")
     }
     pairs = {k: _h(repr(v)) for k, v in content.pairs.items()}
-    noindex = renderer.noindex
+    noindex = plan.noindex
     jobs = []
     for i, g in enumerate(plan.guides):
         related = ",".join(plan.guides[j].url for j in plan.related[i])

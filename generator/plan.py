@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .errors import BuildError, ContentError
 from .model import Content, Payer, PlanType, Reason, Treatment
 from .related import choose_related
+from .similarity import choose_noindex
 from .urls import guide_url, hub_url, out_path
 
 
@@ -46,6 +47,7 @@ class SitePlan:
     hubs: list[HubPage]
     redirects: list[Redirect]
     related: list[tuple[int, ...]] = field(default_factory=list)
+    noindex: set[int] = field(default_factory=set)
     by_record: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     def guides_for(self, kind: str, slug: str) -> list[GuidePage]:
@@ -94,6 +96,10 @@ def plan_pages(content: Content) -> SitePlan:
             plan.by_record.setdefault(key, []).append(i)
     _check_unique_paths(plan)
     plan.related = choose_related(guides, content)
+    gates = content.site.gates
+    if gates.on_thin_page == "noindex":
+        # Near-copies and thin pages stay reachable but out of search results and the sitemap.
+        plan.noindex = choose_noindex(gates.near_duplicate_similarity, gates.min_specific_words, content, plan)
     return plan
 
 

@@ -87,7 +87,6 @@ class Renderer:
         self.site = content.site
         self._templates = {}
         self._fragments: dict[tuple, Markup] = {}
-        self.noindex: set[int] = set()
 
     def template(self, name: str):
         """A compiled template; template errors name the file and line."""
@@ -122,7 +121,7 @@ class Renderer:
     def render_guide(self, index: int) -> str:
         """Render one guide page."""
         page = self.plan.guides[index]
-        context = self.guide_context(page, index, index in self.noindex)
+        context = self.guide_context(page, index, index in self.plan.noindex)
         try:
             return self.guide_template.render(site=self.site, **context)
         except TemplateError as exc:
@@ -148,7 +147,7 @@ class Renderer:
             "plan_types": plan_types,
             "names": names,
             "h1": h1,
-            "title": f"{treatment.short_name} {reason.title_phrase} by {payer.short_name}? How to appeal",
+            "title": self.guide_title(payer, treatment, reason),
             "description": self.guide_description(payer, treatment, reason, len(plan_types)),
             "canonical": absolute(self.site.base_url, page.url),
             "noindex": noindex,
@@ -157,6 +156,7 @@ class Renderer:
             "lede": fill(reason.lede, names),
             "body": fill_html(self.markdown(("treatment", treatment.slug), treatment.body), names),
             "reason_note": self.reason_note(treatment, reason, names),
+            "payer_notes": fill_html(self.markdown(("payer", payer.slug), payer.notes), names),
             "pair_body": fill_html(self.markdown(("pair", page.payer, page.treatment), pair.body), names)
             if pair
             else None,
@@ -216,14 +216,23 @@ class Renderer:
             return None
         return fill_html(self.markdown(("note", treatment.slug, reason.slug), text), names)
 
+    def guide_title(self, payer: Payer, treatment: Treatment, reason: Reason) -> str:
+        """The page title: the question, with "How to appeal" when it fits the limit."""
+        question = f"{treatment.short_name} {reason.title_phrase} by {payer.short_name}?"
+        full = f"{question} How to appeal"
+        return full if len(full) <= self.site.gates.title_max else question
+
     def guide_description(self, payer: Payer, treatment: Treatment, reason: Reason, plan_count: int) -> str:
-        """A unique meta description built from the page's own records."""
-        kinds = "plan type" if plan_count == 1 else f"{plan_count} plan types"
-        return (
-            f"{payer.short_name} denied {treatment.short_name} ({reason.name.lower()})? "
-            f"Appeal deadlines for {kinds}, what {payer.short_name}'s policy asks for, "
-            f"and a worksheet to match each criterion to your records."
-        )
+        """A unique meta description from the page's own records, the longest that fits the limit."""
+        kinds = "your plan type" if plan_count == 1 else f"{plan_count} plan types"
+        start = f"{payer.short_name} denied {treatment.short_name} ({reason.name.lower()})?"
+        candidates = [
+            f"{start} Appeal deadlines for {kinds}, what {payer.short_name}'s policy asks for, and a worksheet to answer each criterion.",
+            f"{start} Appeal deadlines for {kinds}, what the policy asks for, and a criteria worksheet.",
+            f"{start} Appeal deadlines, policy criteria and a worksheet.",
+        ]
+        limit = self.site.gates.description_max
+        return next((c for c in candidates if len(c) <= limit), candidates[-1])
 
     def breadcrumbs(self, payer: Payer, treatment: Treatment, reason: Reason) -> list[Link]:
         """Home › payer › treatment › this page."""

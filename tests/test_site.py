@@ -16,7 +16,7 @@ from generator.site_files import sitemap_entries, split_sitemap
 from generator.validate import validate_content
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-SCHEMAS = ROOT / "tests" / "schemas"
+SCHEMAS = ROOT / "generator" / "schemas"
 HREF = re.compile(r'\shref="([^"]+)"')
 ID = re.compile(r'\sid="([^"]+)"')
 

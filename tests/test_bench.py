@@ -1,0 +1,65 @@
+"""The benchmark: valid, deterministic synthetic content near the asked size, and a complete report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, tree_digest
+
+from generator.bench import CASES, generate_content, run_bench
+from generator.build import Paths, load_and_plan
+from generator.model import KINDS
+
+SIZE = 150
+
+
+def plan_of(content: Path, tmp_path: Path):
+    """Validate and plan a content folder as a build would."""
+    return load_and_plan(Paths(content, tmp_path / "public", ROOT / "templates", ROOT / "static"))
+
+
+def test_synthetic_content_validates_and_plans_near_the_size(tmp_path: Path) -> None:
+    shape = generate_content(tmp_path / "content", SIZE)
+    content, plan = plan_of(tmp_path / "content", tmp_path)
+    assert 0.8 * SIZE <= len(plan.guides) <= 1.2 * SIZE
+    assert len(plan.guides) == shape.expected_guides  # the generator's own count follows the rules
+    assert {g.reason for g in plan.guides} == set(content.reasons)  # every reason has pages
+    assert {t.kind for t in content.treatments.values()} == set(KINDS)
+    assert len(content.plan_types) == 12 and len(content.reasons) == 8
+    assert content.pairs and all(len(p.plan_types) >= 1 for p in content.payers.values())
+    for treatment in content.treatments.values():
+        assert 5 <= len(treatment.criteria) <= 8 and all(c.cite for c in treatment.criteria)
+        assert 4 <= len(treatment.documents) <= 6
+        assert set(treatment.reason_notes) == set(treatment.reasons)
+        assert len(treatment.body.split()) >= 450 and "## " in treatment.body and "\n- " in treatment.body
+
+
+def test_generation_is_deterministic(tmp_path: Path) -> None:
+    generate_content(tmp_path / "a", SIZE)
+    generate_content(tmp_path / "b", SIZE)
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+
+
+def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    report_path = tmp_path / "reports" / "bench.json"
+    assert run_bench(sizes=[SIZE], runs=1, out=report_path) == 0
+    report = json.loads(report_path.read_text("utf-8"))
+    assert {"nproc", "python", "date"} <= set(report["machine"])
+    (result,) = report["sizes"]
+    assert set(result["cases"]) == {*CASES, "cp_floor"}
+    for case in result["cases"].values():
+        assert len(case["runs"]) == 1 and case["median"]["wall_seconds"] > 0
+    m = {case: result["cases"][case]["median"] for case in CASES}
+    assert m["full"]["written"] == m["full"]["files"] and m["full"]["rss_main_mb"] > 0
+    assert m["no_change"]["written"] == 0
+    assert 0 < m["edit_treatment"]["written"] < m["full"]["written"]
+    assert 0 < m["edit_payer"]["written"] < m["full"]["written"]
+    assert m["edit_template"]["written"] >= result["content"]["guides"]
+    assert result["cases"]["cp_floor"]["median"]["files"] > m["full"]["files"]
+    assert "cp -r floor" in capsys.readouterr().out
+    # The scratch site lives under .bench/ in the current folder, and every edit was undone.
+    generate_content(tmp_path / "fresh", SIZE)
+    assert tree_digest(tmp_path / ".bench" / f"site-{SIZE}" / "content") == tree_digest(tmp_path / "fresh")
