@@ -28,6 +28,11 @@ from string import Template
 
 import yaml
 
+# Imported up front, not lazily: this writes the bytecode of every module a build imports before
+# the first timed case. keys.CODE_FINGERPRINT hashes generator/__pycache__ too, so a .pyc first
+# written by the full-build case would make the "no-change" case re-render every page.
+from .build import Paths, load_and_plan
+
 GENERATOR_VERSION = 1
 """Bump whenever the synthetic content changes, so old `.bench/` folders are regenerated."""
 
@@ -355,7 +360,7 @@ def plan_shape(size: int, rules: Rules) -> tuple[list[PayerSpec], list[Treatment
     while total < size:
         spec = make_treatment(rng, len(treatments) + 1, rules)
         pages = sum(guides_for(p, spec, rules) for p in payers)
-        if total + pages - size > size - total:
+        if treatments and total + pages - size > size - total:
             break  # one more treatment would overshoot by more than we are short
         treatments.append(spec)
         total += pages
@@ -646,8 +651,6 @@ def _regenerate(site: BenchSite, size: int) -> dict:
 
 def planned_pages(site: BenchSite) -> dict:
     """Validate and plan the content as a build would; the real page counts, not our estimate."""
-    from .build import Paths, load_and_plan
-
     _, plan = load_and_plan(Paths(site.content, site.out, PROJECT / "templates", PROJECT / "static"))
     return {
         "guides": len(plan.guides),
@@ -775,6 +778,7 @@ def medians(runs: list[dict]) -> dict:
 def bench_size(size: int, runs: int) -> dict:
     """Prepare one size, run every case `runs` times and return its figures."""
     site, stamp = prepare_site(size)
+    load_before = os.getloadavg()
     rounds = []
     for n in range(runs):
         round_ = run_round(site)
@@ -787,7 +791,16 @@ def bench_size(size: int, runs: int) -> dict:
         cases[case] = {"runs": figures, "median": medians(figures)}
     floor = cases["cp_floor"]["median"]["wall_seconds"]
     ratio = cases["full"]["median"]["wall_seconds"] / floor if floor else None
-    return {"size": size, "content": stamp, "folder": str(site.root), "cases": cases, "full_over_cp_floor": ratio}
+    return {
+        "size": size,
+        "content": stamp,
+        "folder": str(site.root),
+        # Other work on the machine skews every figure; the load average shows when it did.
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+        "cases": cases,
+        "full_over_cp_floor": ratio,
+    }
 
 
 # ----------------------------------------------------------------------------------------

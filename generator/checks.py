@@ -271,7 +271,8 @@ def check_uniqueness(content: Content, plan: SitePlan) -> Gate:
     )
     measures = measure_pages(content, plan)
     flagged = [
-        i for i, m in enumerate(measures)
+        i
+        for i, m in enumerate(measures)
         if m.similarity >= g.near_duplicate_similarity or m.specific_words < g.min_specific_words
     ]
     published = [i for i in flagged if i not in plan.noindex]
@@ -280,7 +281,9 @@ def check_uniqueness(content: Content, plan: SitePlan) -> Gate:
     else:
         # A flagged page is fine when it is noindex, or when it is the one copy kept indexed.
         kept_copies = [i for i in published if measures[i].nearest in plan.noindex or measures[i].nearest is None]
-        gate.warnings += [_describe(plan, measures, i) + " (kept indexed: its near-copies are noindex)" for i in kept_copies[:10]]
+        gate.warnings += [
+            _describe(plan, measures, i) + " (kept indexed: its near-copies are noindex)" for i in kept_copies[:10]
+        ]
     gate.figures = {
         "guide_pages": len(plan.guides),
         "noindex": len(plan.noindex),
@@ -300,7 +303,9 @@ def _describe(plan: SitePlan, measures, i: int) -> str:
 def check_facts(content: Content, today: date) -> Gate:
     """Plan-type numbers and treatments carry citations and review dates; old reviews warn."""
     g = content.site.gates
-    gate = Gate("facts: citations and review dates", f"every number cited; reviewed within {g.max_review_age_days} days")
+    gate = Gate(
+        "facts: citations and review dates", f"every number cited; reviewed within {g.max_review_age_days} days"
+    )
     numbers = 0
     for pt in content.plan_types.values():
         for step in pt.steps:
@@ -313,9 +318,13 @@ def check_facts(content: Content, today: date) -> Gate:
         for slug, record in getattr(content, kind).items():
             age = (today - record.last_reviewed).days
             if age > g.max_review_age_days:
-                gate.warnings.append(f"{kind[:-1].replace('_', ' ')} {slug}: last reviewed {record.last_reviewed} ({age} days ago)")
+                gate.warnings.append(
+                    f"{kind[:-1].replace('_', ' ')} {slug}: last reviewed {record.last_reviewed} ({age} days ago)"
+                )
             if age < 0:
-                gate.errors.append(f"{kind[:-1].replace('_', ' ')} {slug}: last_reviewed {record.last_reviewed} is in the future")
+                gate.errors.append(
+                    f"{kind[:-1].replace('_', ' ')} {slug}: last_reviewed {record.last_reviewed} is in the future"
+                )
     for slug, t in content.treatments.items():
         if not t.sources:
             gate.errors.append(f"treatment {slug}: no sources")
@@ -339,7 +348,9 @@ def check_readability(content: Content) -> Gate:
     for (payer, treatment), pair in content.pairs.items():
         grades[f"pair {payer}/{treatment}: body"] = grade_level(pair.body)
     for slug, pt in content.plan_types.items():
-        grades[f"plan type {slug}: text"] = grade_level(" ".join([pt.description, pt.expedited.text, *(r.text for r in pt.rights)]))
+        grades[f"plan type {slug}: text"] = grade_level(
+            " ".join([pt.description, pt.expedited.text, *(r.text for r in pt.rights)])
+        )
     scored = {k: v for k, v in grades.items() if v is not None}
     values = sorted(scored.values())
     median = values[len(values) // 2] if values else 0.0
@@ -359,7 +370,15 @@ def _spread(values: list[float]) -> dict:
     def at(q: float) -> float:
         return v[min(len(v) - 1, int(q * len(v)))]
 
-    return {"min": v[0], "p10": at(0.1), "p25": at(0.25), "median": at(0.5), "p75": at(0.75), "p90": at(0.9), "max": v[-1]}
+    return {
+        "min": v[0],
+        "p10": at(0.1),
+        "p25": at(0.25),
+        "median": at(0.5),
+        "p75": at(0.75),
+        "p90": at(0.9),
+        "max": v[-1],
+    }
 
 
 def run_checks(paths: Paths, base_url: str | None, quick: bool, report: Path, today: date | None = None) -> int:
@@ -383,7 +402,11 @@ def run_checks(paths: Paths, base_url: str | None, quick: bool, report: Path, to
     ]
     print_table(gates)
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps({"pages": len(pages), "gates": [asdict(g) | {"status": g.status} for g in gates]}, indent=2, default=str))
+    report.write_text(
+        json.dumps(
+            {"pages": len(pages), "gates": [asdict(g) | {"status": g.status} for g in gates]}, indent=2, default=str
+        )
+    )
     print(f"Report: {report}")
     return 1 if any(g.errors for g in gates) else 0
 
@@ -403,4 +426,3 @@ def print_table(gates: list[Gate]) -> None:
             print(f"  warn  {g.name}: {line}")
     counts = Counter(g.status for g in gates)
     print(f"\n{counts['PASS']} passed, {counts['WARN']} warned, {counts['FAIL']} failed.")
-

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from .errors import BuildError, ContentError
 from .markdown import render_markdown
-from .model import Citation, Content, Fact, Payer, Reason, Treatment
+from .model import Content, Payer, Reason, Treatment
 from .plan import GuidePage, HubPage, SitePlan
 from .urls import absolute, hub_url
 
@@ -87,6 +87,8 @@ class Renderer:
         self.site = content.site
         self._templates = {}
         self._fragments: dict[tuple, Markup] = {}
+        self._links: dict[int, str] = {}
+        self._citations: dict[tuple, tuple[str, ...]] = {}
 
     def template(self, name: str):
         """A compiled template; template errors name the file and line."""
@@ -119,25 +121,30 @@ class Renderer:
         return self.template(PAGE_TEMPLATES["guide"])
 
     def render_guide(self, index: int) -> str:
-        """Render one guide page."""
+        """Render one guide page, then put the escaped payer and treatment names in the placeholders."""
         page = self.plan.guides[index]
         context = self.guide_context(page, index, index in self.plan.noindex)
         try:
-            return self.guide_template.render(site=self.site, **context)
+            html = self.guide_template.render(site=self.site, **context)
         except TemplateError as exc:
             raise BuildError([template_error(exc, PAGE_TEMPLATES["guide"], page.url)]) from exc
+        return fill_html(html, context["names"])
 
     def guide_context(self, page: GuidePage, index: int, noindex: bool) -> dict:
-        """Everything guide.html shows, as records and pre-rendered fragments."""
+        """Everything guide.html shows: a few records and fragments rendered once per record.
+
+        Fragments keep the {payer} and {treatment} placeholders, so one rendering serves
+        every page that shows the record; render_guide fills them in at the end.
+        """
         c = self.content
         payer, treatment, reason = c.payers[page.payer], c.treatments[page.treatment], c.reasons[page.reason]
         pair = c.pairs.get((page.payer, page.treatment))
-        names = {"payer": payer.short_name, "treatment": treatment.short_name}
         plan_types = [c.plan_types[s] for s in page.plan_types]
         h1 = f"{treatment.name} {reason.title_phrase} by {payer.short_name}?"
         reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
         reviewed += [pt.last_reviewed for pt in plan_types] + ([pair.last_reviewed] if pair else [])
-        related = [self.plan.guides[j] for j in self.plan.related[index]]
+        criteria = pair.criteria if pair else treatment.criteria
+        criteria_key = ("pair", pair.payer, pair.treatment) if pair else ("treatment", treatment.slug)
         return {
             "page": page,
             "payer": payer,
@@ -145,7 +152,7 @@ class Renderer:
             "reason": reason,
             "pair": pair,
             "plan_types": plan_types,
-            "names": names,
+            "names": {"payer": payer.short_name, "treatment": treatment.short_name},
             "h1": h1,
             "title": self.guide_title(payer, treatment, reason),
             "description": self.guide_description(payer, treatment, reason, len(plan_types)),
@@ -153,23 +160,48 @@ class Renderer:
             "noindex": noindex,
             "reviewed_oldest": min(reviewed),
             "reviewed_newest": max(reviewed),
-            "lede": fill(reason.lede, names),
-            "body": fill_html(self.markdown(("treatment", treatment.slug), treatment.body), names),
-            "reason_note": self.reason_note(treatment, reason, names),
-            "payer_notes": fill_html(self.markdown(("payer", payer.slug), payer.notes), names),
-            "pair_body": fill_html(self.markdown(("pair", page.payer, page.treatment), pair.body), names)
-            if pair
-            else None,
+            "body": self.markdown(("treatment", treatment.slug), treatment.body),
+            "reason_note": self.markdown(
+                ("note", treatment.slug, reason.slug), treatment.reason_notes.get(reason.slug, "")
+            ),
+            "payer_notes": self.markdown(("payer", payer.slug), payer.notes),
+            "pair_body": self.markdown(("pair", page.payer, page.treatment), pair.body) if pair else "",
+            "glance_rows": [
+                self.fragment(("glance", pt.slug), "partials/glance_row.html", plan_type=pt) for pt in plan_types
+            ],
             "rights": [
                 self.fragment(("steps", pt.slug), "partials/plan_type_steps.html", plan_type=pt) for pt in plan_types
             ],
-            "reason_notes": {pt.slug: reason.plan_type_notes.get(pt.slug, ()) for pt in plan_types},
+            "reason_notes": [self.reason_plan_notes(reason, pt.slug) for pt in plan_types],
+            "timeline_rows": [
+                self.fragment(("timeline", pt.slug), "partials/timeline_row.html", plan_type=pt) for pt in plan_types
+            ],
+            "criteria": self.fragment(
+                ("criteria", *criteria_key), "partials/fact_list.html", items=criteria, class_name=""
+            ),
+            "treatment_facts": self.fragment(
+                ("facts", treatment.slug), "partials/treatment_facts.html", treatment=treatment
+            ),
+            "worksheet": self.fragment(
+                ("worksheet", *criteria_key), "partials/worksheet.html", treatment=treatment, criteria=criteria
+            ),
+            "reason_angle": self.fragment(("angle", reason.slug), "partials/reason_angle.html", reason=reason),
+            "pitfall": self.fragment(("pitfall", treatment.slug), "partials/fact_one.html", item=treatment.pitfall),
             "breadcrumbs": self.breadcrumbs(payer, treatment, reason),
-            "related": self.related_groups(page, related),
+            "related": self.related_groups(page, self.plan.related[index]),
             "cta_url": self.cta_url(page),
             "sources": self.page_sources(payer, treatment, reason, plan_types, pair),
-            "fill": lambda text: fill(text, names),
-        } | {"jsonld_data": self.guide_jsonld(page, h1, payer, treatment, min(reviewed))}
+            "jsonld_data": self.guide_jsonld(page, h1, payer, treatment, min(reviewed)),
+        }
+
+    def reason_plan_notes(self, reason: Reason, plan_type: str) -> Markup:
+        """The reason's facts for one plan type, rendered once per pair of records."""
+        notes = reason.plan_type_notes.get(plan_type, ())
+        if not notes:
+            return Markup("")
+        return self.fragment(
+            ("reason-notes", reason.slug, plan_type), "partials/fact_list.html", items=notes, class_name=""
+        )
 
     def guide_jsonld(self, page: GuidePage, h1: str, payer: Payer, treatment: Treatment, reviewed: date) -> dict:
         """BreadcrumbList and MedicalWebPage for one guide."""
@@ -202,19 +234,12 @@ class Renderer:
             "@graph": [{"@type": "BreadcrumbList", "itemListElement": crumbs}, web_page],
         }
 
-    def markdown(self, key: tuple, text: str) -> str:
+    def markdown(self, key: tuple, text: str) -> Markup:
         """Markdown rendered once per record, not once per page."""
         cached = self._fragments.get(("md", *key))
         if cached is None:
-            cached = self._fragments[("md", *key)] = Markup(render_markdown(text))
-        return str(cached)
-
-    def reason_note(self, treatment: Treatment, reason: Reason, names: dict[str, str]) -> Markup | None:
-        """The treatment's own angle on this denial reason, when the content has one."""
-        text = treatment.reason_notes.get(reason.slug)
-        if not text:
-            return None
-        return fill_html(self.markdown(("note", treatment.slug, reason.slug), text), names)
+            cached = self._fragments[("md", *key)] = Markup(render_markdown(text)) if text else Markup("")
+        return cached
 
     def guide_title(self, payer: Payer, treatment: Treatment, reason: Reason) -> str:
         """The page title: the question, with "How to appeal" when it fits the limit."""
@@ -243,26 +268,32 @@ class Renderer:
             Link("", reason.name),
         ]
 
-    def related_groups(self, page: GuidePage, related: list[GuidePage]) -> list[tuple[str, list[Link]]]:
-        """Related guides grouped as the reader thinks of them."""
+    def related_groups(self, page: GuidePage, related: tuple[int, ...]) -> list[tuple[str, Markup]]:
+        """Related guides grouped as the reader thinks of them, each link rendered once per target."""
         c = self.content
         payer, treatment = c.payers[page.payer].short_name, c.treatments[page.treatment].short_name
-        groups: dict[str, list[Link]] = {
-            f"Other {payer} guides": [],
-            f"{treatment} with other payers": [],
-            f"Other denial reasons for {treatment}": [],
-        }
-        keys = list(groups)
-        for g in related:
+        groups: list[list[str]] = [[], [], []]
+        for j in related:
+            g = self.plan.guides[j]
+            group = (
+                2
+                if g.payer == page.payer and g.treatment == page.treatment
+                else 1
+                if g.treatment == page.treatment
+                else 0
+            )
+            groups[group].append(self.link_item(j))
+        headings = (f"Other {payer} guides", f"{treatment} with other payers", f"Other denial reasons for {treatment}")
+        return [(h, Markup("\n".join(items))) for h, items in zip(headings, groups, strict=True) if items]
+
+    def link_item(self, index: int) -> str:
+        """<li><a> for one guide, escaped once and reused by every page that links to it."""
+        cached = self._links.get(index)
+        if cached is None:
+            c, g = self.content, self.plan.guides[index]
             text = f"{c.treatments[g.treatment].short_name} {c.reasons[g.reason].title_phrase} by {c.payers[g.payer].short_name}"
-            if g.payer == page.payer and g.treatment == page.treatment:
-                key = keys[2]
-            elif g.treatment == page.treatment:
-                key = keys[1]
-            else:
-                key = keys[0]
-            groups[key].append(Link(g.url, text))
-        return [(k, v) for k, v in groups.items() if v]
+            cached = self._links[index] = f'<li><a href="{escape(g.url)}">{escape(text)}</a></li>'
+        return cached
 
     def cta_url(self, page: GuidePage) -> str:
         """The CTA link with this page's query parameters."""
@@ -277,35 +308,38 @@ class Renderer:
         joiner = "&" if "?" in self.site.cta.url else "?"
         return self.site.cta.url + joiner + urlencode(params)
 
-    def page_sources(self, payer, treatment, reason, plan_types, pair) -> list[Citation]:
+    def page_sources(self, payer, treatment, reason, plan_types, pair) -> Markup:
         """Every citation the page relies on, once each, in the order the page uses them."""
-        cites: list[Citation] = []
-        seen: set[tuple[str, str | None]] = set()
+        keys = [("pt", pt.slug) for pt in plan_types] + [("rpt", reason.slug, pt.slug) for pt in plan_types]
+        keys += [("pair", pair.payer, pair.treatment)] if pair else []
+        keys += [("treatment", treatment.slug), ("reason", reason.slug), ("payer", payer.slug)]
+        items = dict.fromkeys(
+            item for key in keys for item in self.record_citations(key, payer, treatment, reason, pair)
+        )
+        return Markup("\n".join(items))
 
-        def add(items) -> None:
-            for item in items:
-                if isinstance(item, Fact):
-                    if not item.cite:
-                        continue
-                    item = Citation(item.cite, item.url)
-                key = (item.cite, item.url)
-                if key not in seen:
-                    seen.add(key)
-                    cites.append(item)
-
-        for pt in plan_types:
-            for step in pt.steps:
-                if step.file_within:
-                    add([Citation(step.file_within.cite, step.file_within.url)])
-                add(Citation(d.cite, d.url) for d in step.decisions)
-            add([pt.expedited])
-            add(reason.plan_type_notes.get(pt.slug, ()))
-        if pair:
-            add([Citation(pair.policy.cite, pair.policy.url), *pair.criteria, *pair.sources])
-        add([treatment.approved_use, *treatment.criteria, treatment.pitfall, *treatment.sources])
-        add([*reason.levers, *reason.sources])
-        add([*payer.facts, Citation(payer.policy_library.cite, payer.policy_library.url), *payer.sources])
-        return cites
+    def record_citations(self, key: tuple, payer, treatment, reason, pair) -> tuple[str, ...]:
+        """The <li> of each citation one record uses, computed once per record."""
+        cached = self._citations.get(key)
+        if cached is not None:
+            return cached
+        kind = key[0]
+        if kind == "pt":
+            pt = self.content.plan_types[key[1]]
+            items = [s.file_within for s in pt.steps if s.file_within]
+            items += [d for s in pt.steps for d in s.decisions] + [pt.expedited]
+        elif kind == "rpt":
+            items = list(reason.plan_type_notes.get(key[2], ()))
+        elif kind == "pair":
+            items = [pair.policy, *pair.criteria, *pair.sources]
+        elif kind == "treatment":
+            items = [treatment.approved_use, *treatment.criteria, treatment.pitfall, *treatment.sources]
+        elif kind == "reason":
+            items = [*reason.levers, *reason.sources]
+        else:
+            items = [*payer.facts, payer.policy_library, *payer.sources]
+        cached = self._citations[key] = tuple(dict.fromkeys(_citation_item(i.cite, i.url) for i in items if i.cite))
+        return cached
 
     def render_hub(self, hub: HubPage) -> str:
         """Render a site page: home, a hub, the A–Z index or the 404 page."""
@@ -397,3 +431,10 @@ def _template_line(exc: BaseException) -> int:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def _citation_item(cite: str, url: str | None) -> str:
+    """One <li> of the sources list."""
+    if url:
+        return f'<li><a href="{escape(url)}" rel="nofollow noopener">{escape(cite)}</a></li>'
+    return f"<li>{escape(cite)}</li>"

@@ -14,9 +14,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .model import Content, Fact
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .plan import GuidePage, SitePlan
@@ -51,11 +51,16 @@ def page_blocks(content: Content, page: GuidePage) -> Blocks:
         + count_words(treatment.approved_use.text)
         + count_words(treatment.pitfall.text)
         + sum(count_words(d) for d in treatment.documents),
-        ("reason", reason.slug): count_words(reason.lede) + count_words(reason.meaning) + count_words(reason.ask_for) + _facts(reason.levers),
+        ("reason", reason.slug): count_words(reason.lede)
+        + count_words(reason.meaning)
+        + count_words(reason.ask_for)
+        + _facts(reason.levers),
         ("payer", payer.slug): count_words(payer.notes) + _facts(payer.facts) + count_words(payer.policy_library.name),
     }
     if pair:
-        blocks[("pair", pair.payer, pair.treatment)] = count_words(pair.body) + _facts(pair.criteria) + count_words(pair.policy.name)
+        blocks[("pair", pair.payer, pair.treatment)] = (
+            count_words(pair.body) + _facts(pair.criteria) + count_words(pair.policy.name)
+        )
     else:
         blocks[("criteria", treatment.slug)] = _facts(treatment.criteria)
     note = treatment.reason_notes.get(reason.slug)
@@ -164,7 +169,9 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
     noindex: set[int] = set()
     for i in range(len(plan.guides)):
         near = [
-            j for key in member_of[i] for j in kept[key]
+            j
+            for key in member_of[i]
+            for j in kept[key]
             if similarity(blocks[i], blocks[j]) >= threshold or specific_words(blocks[i], blocks[j]) < min_words
         ]
         if near:

@@ -59,6 +59,7 @@ def prepare_staging(out: Path) -> Path:
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    _made.clear()
     return staging
 
 
@@ -66,17 +67,28 @@ def write_file(staging: Path, out: Path, rel: str, data: bytes, old_hash: str | 
     """Write one file into staging, or link the previous one when the bytes are the same."""
     new_hash = digest(data)
     target = staging / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _ensure_folder(target.parent)
     if old_hash == new_hash and link_previous(out, staging, rel):
         return new_hash, False
-    target.write_bytes(data)
+    with open(target, "wb") as handle:
+        handle.write(data)
     return new_hash, True
+
+
+_made: set[Path] = set()
+
+
+def _ensure_folder(folder: Path) -> None:
+    """mkdir once per folder per process: thousands of pages share a few hundred folders."""
+    if folder not in _made:
+        folder.mkdir(parents=True, exist_ok=True)
+        _made.add(folder)
 
 
 def link_previous(out: Path, staging: Path, rel: str) -> bool:
     """Hard-link the previous build's file into staging; False when there is none."""
     target = staging / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _ensure_folder(target.parent)
     try:
         os.link(out / rel, target)
         return True

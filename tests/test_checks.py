@@ -103,10 +103,17 @@ def test_noindex_page_listed_in_sitemap_fails(site: Path) -> None:
 def test_duplicate_and_long_titles_fail(site: Path, content) -> None:
     other = "northwind/entresto/step-therapy/index.html"
     title = "Entresto denied as not medically necessary by Northwind? How to appeal"
-    edit(site / other, "<title>Entresto denied under step therapy rules by Northwind? How to appeal</title>", f"<title>{title}</title>")
+    edit(
+        site / other,
+        "<title>Entresto denied under step therapy rules by Northwind? How to appeal</title>",
+        f"<title>{title}</title>",
+    )
     edit(site / GUIDE, 'name="description" content="', 'name="description" content="' + "x" * 200)
     errors = check_titles(read_site(site, BASE), content.site.gates).errors
-    assert f"/northwind/entresto/step-therapy/: same title as /northwind/entresto/not-medically-necessary/: {title!r}" in errors
+    assert (
+        f"/northwind/entresto/step-therapy/: same title as /northwind/entresto/not-medically-necessary/: {title!r}"
+        in errors
+    )
     assert any(e.startswith("/northwind/entresto/not-medically-necessary/: description is 3") for e in errors), errors
 
 
@@ -118,16 +125,23 @@ def test_broken_json_ld_fails(site: Path) -> None:
     assert any(e.startswith("/northwind/entresto/step-therapy/: JSON-LD does not parse") for e in errors)
 
 
-@pytest.mark.skipif(not HAS_VNU and not os.environ.get("CI"), reason="Nu checker not installed (make check installs it)")
+@pytest.mark.skipif(
+    not HAS_VNU and not os.environ.get("CI"), reason="Nu checker not installed (make check installs it)"
+)
 def test_invalid_html_fails(site: Path) -> None:
-    edit(site / GUIDE, "<main id=\"main\">", "<main id=\"main\"><p><div>")
+    edit(site / GUIDE, '<main id="main">', '<main id="main"><p><div>')
     gate = check_html(read_site(site, BASE), site, sample=None)
     assert gate.figures["pages_checked"] > 20
-    assert any(e.startswith("/northwind/entresto/not-medically-necessary/index.html:") for e in gate.errors), gate.errors
+    assert any(e.startswith("/northwind/entresto/not-medically-necessary/index.html:") for e in gate.errors), (
+        gate.errors
+    )
 
 
 def test_near_copies_fail_when_configured_to(content) -> None:
-    strict = replace(content, site=replace(content.site, gates=replace(content.site.gates, on_thin_page="fail", min_specific_words=100_000)))
+    strict = replace(
+        content,
+        site=replace(content.site, gates=replace(content.site.gates, on_thin_page="fail", min_specific_words=100_000)),
+    )
     gate = check_uniqueness(strict, plan_pages(strict))
     assert gate.errors and gate.errors[0].endswith("page-specific words")
     assert gate.figures["flagged"] == len(plan_pages(strict).guides)
@@ -155,11 +169,15 @@ def test_readability_limit(content) -> None:
     assert gate.errors and gate.errors[0].startswith("median grade")
 
 
-@pytest.mark.skipif(not HAS_VNU and not os.environ.get("CI"), reason="Nu checker not installed (make check installs it)")
+@pytest.mark.skipif(
+    not HAS_VNU and not os.environ.get("CI"), reason="Nu checker not installed (make check installs it)"
+)
 def test_run_checks_passes_on_fixture_and_writes_a_report(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(ROOT)
     out = tmp_path / "public"
-    code = run_checks(fixture_paths(FIXTURE, out), None, quick=False, report=tmp_path / "check.json", today=date(2026, 11, 25))
+    code = run_checks(
+        fixture_paths(FIXTURE, out), None, quick=False, report=tmp_path / "check.json", today=date(2026, 11, 25)
+    )
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert "0 failed." in printed

@@ -207,7 +207,7 @@ def test_errors_are_all_collected_and_sorted(content_dir: Path, tmp_path: Path, 
             "guide.html",
             "{% for pt in plan_types %}",
             "{% for pt in plan_types %",
-            "templates/guide.html:23: template: TemplateSyntaxError: unexpected '<'",
+            "templates/guide.html:32: template: TemplateSyntaxError: unexpected '<'",
         ),
     ],
 )
