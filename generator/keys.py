@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .model import Content
 from .plan import SitePlan
 from .site_files import sitemap_entries, split_sitemap
-from .urls import absolute, out_path
+from .urls import absolute, out_path, rel_path
 from .write import digest
 
 if TYPE_CHECKING:
@@ -56,21 +57,16 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
     }
     pairs = {k: _h(repr(v)) for k, v in content.pairs.items()}
     noindex = plan.noindex
+    # Related links are indices into the guide list; they mean the same pages while the list is the same.
+    guides_fp = _h(shared, *(g.url for g in plan.guides))
+    payers, treatments, reasons, plan_types = (record[k] for k in ("payers", "treatments", "reasons", "plan_types"))
     jobs = []
     for i, g in enumerate(plan.guides):
-        related = ",".join(plan.guides[j].url for j in plan.related[i])
-        key = _h(
-            shared,
-            record["payers"][g.payer],
-            record["treatments"][g.treatment],
-            record["reasons"][g.reason],
-            *(record["plan_types"][s] for s in g.plan_types),
-            pairs.get((g.payer, g.treatment), ""),
-            g.url,
-            related,
-            i in noindex,
-        )
-        jobs.append(OutputJob(str(out_path(g.url)), key, lambda r, i=i: r.render_guide(i)))
+        parts = [guides_fp, payers[g.payer], treatments[g.treatment], reasons[g.reason]]
+        parts += [plan_types[s] for s in g.plan_types]
+        parts += [pairs.get((g.payer, g.treatment), ""), str(plan.related[i]), "noindex" if i in noindex else ""]
+        key = digest("|".join(parts).encode())
+        jobs.append(OutputJob(rel_path(g.url), key, partial(_render_guide, i)))
     hub_urls = ",".join(h.url for h in plan.hubs)
     for h in plan.hubs:
         if h.kind in ("payer", "treatment", "reason"):
@@ -87,9 +83,17 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
                 *record["treatments"].values(),
                 *record["reasons"].values(),
             )
-        jobs.append(OutputJob(str(out_path(h.url)), key, lambda r, h=h: r.render_hub(h)))
+        jobs.append(OutputJob(rel_path(h.url), key, partial(_render_hub, h)))
     jobs += _site_file_jobs(content, plan, noindex, shared)
     return jobs
+
+
+def _render_guide(index: int, renderer: Renderer) -> str:
+    return renderer.render_guide(index)
+
+
+def _render_hub(hub, renderer: Renderer) -> str:
+    return renderer.render_hub(hub)
 
 
 def _names(content: Content) -> str:

@@ -41,37 +41,74 @@ def _facts(items) -> int:
 
 def page_blocks(content: Content, page: GuidePage) -> Blocks:
     """The content blocks one guide page shows, with their word counts."""
-    payer = content.payers[page.payer]
+    weights = _Weights.of(content)
+    return {key: weights.of_block(key) for key in block_keys(content, page)}
+
+
+def block_keys(content: Content, page: GuidePage) -> list[tuple]:
+    """Which content blocks a guide page shows."""
     treatment = content.treatments[page.treatment]
     reason = content.reasons[page.reason]
-    pair = content.pairs.get((page.payer, page.treatment))
-    blocks: Blocks = {
-        ("chrome",): CHROME_WORDS,
-        ("treatment", treatment.slug): count_words(treatment.body)
-        + count_words(treatment.approved_use.text)
-        + count_words(treatment.pitfall.text)
-        + sum(count_words(d) for d in treatment.documents),
-        ("reason", reason.slug): count_words(reason.lede)
-        + count_words(reason.meaning)
-        + count_words(reason.ask_for)
-        + _facts(reason.levers),
-        ("payer", payer.slug): count_words(payer.notes) + _facts(payer.facts) + count_words(payer.policy_library.name),
-    }
-    if pair:
-        blocks[("pair", pair.payer, pair.treatment)] = (
-            count_words(pair.body) + _facts(pair.criteria) + count_words(pair.policy.name)
-        )
-    else:
-        blocks[("criteria", treatment.slug)] = _facts(treatment.criteria)
-    note = treatment.reason_notes.get(reason.slug)
-    if note:
-        blocks[("reason-note", treatment.slug, reason.slug)] = count_words(note)
+    has_pair = (page.payer, page.treatment) in content.pairs
+    keys: list[tuple] = [("chrome",), ("treatment", page.treatment), ("reason", page.reason), ("payer", page.payer)]
+    keys.append(("pair", page.payer, page.treatment) if has_pair else ("criteria", page.treatment))
+    if treatment.reason_notes.get(page.reason):
+        keys.append(("reason-note", page.treatment, page.reason))
     for slug in page.plan_types:
-        blocks[("steps", slug)] = _plan_type_words(content, slug)
-        notes = reason.plan_type_notes.get(slug, ())
-        if notes:
-            blocks[("plan-type-notes", reason.slug, slug)] = _facts(notes)
-    return blocks
+        keys.append(("steps", slug))
+        if reason.plan_type_notes.get(slug):
+            keys.append(("plan-type-notes", page.reason, slug))
+    return keys
+
+
+class _Weights:
+    """Word counts of every block, computed once per content."""
+
+    _cache: dict[int, _Weights] = {}
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+        self.known: dict[tuple, int] = {("chrome",): CHROME_WORDS}
+
+    @classmethod
+    def of(cls, content: Content) -> _Weights:
+        if id(content) not in cls._cache:
+            cls._cache.clear()
+            cls._cache[id(content)] = cls(content)
+        return cls._cache[id(content)]
+
+    def of_block(self, key: tuple) -> int:
+        if key not in self.known:
+            self.known[key] = self._count(key)
+        return self.known[key]
+
+    def _count(self, key: tuple) -> int:
+        c = self.content
+        kind = key[0]
+        if kind == "treatment":
+            t = c.treatments[key[1]]
+            return (
+                count_words(t.body)
+                + count_words(t.approved_use.text)
+                + count_words(t.pitfall.text)
+                + sum(count_words(d) for d in t.documents)
+            )
+        if kind == "reason":
+            r = c.reasons[key[1]]
+            return count_words(r.lede) + count_words(r.meaning) + count_words(r.ask_for) + _facts(r.levers)
+        if kind == "payer":
+            p = c.payers[key[1]]
+            return count_words(p.notes) + _facts(p.facts) + count_words(p.policy_library.name)
+        if kind == "pair":
+            pair = c.pairs[key[1], key[2]]
+            return count_words(pair.body) + _facts(pair.criteria) + count_words(pair.policy.name)
+        if kind == "criteria":
+            return _facts(c.treatments[key[1]].criteria)
+        if kind == "reason-note":
+            return count_words(c.treatments[key[1]].reason_notes[key[2]])
+        if kind == "plan-type-notes":
+            return _facts(c.reasons[key[1]].plan_type_notes[key[2]])
+        return _plan_type_words(c, key[1])
 
 
 def _plan_type_words(content: Content, slug: str) -> int:
@@ -156,27 +193,28 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
     Pages are taken in plan order; the first of a group of near-copies stays indexed, so
     every distinct page is findable once and the choice is deterministic.
     """
-    blocks = [page_blocks(content, g) for g in plan.guides]
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(plan.guides):
-        groups[g.treatment + "|" + g.reason].append(i)
-        groups[g.payer + "|" + g.treatment].append(i)
-    member_of: dict[int, list[str]] = defaultdict(list)
-    for key, members in groups.items():
-        for i in members:
-            member_of[i].append(key)
+    weights = _Weights.of(content)
+    keys = [frozenset(block_keys(content, g)) for g in plan.guides]
+    w = {k: weights.of_block(k) for ks in set(keys) for k in ks}
+    totals = [sum(w[k] for k in ks) for ks in keys]
     kept: dict[str, list[int]] = defaultdict(list)
     noindex: set[int] = set()
-    for i in range(len(plan.guides)):
-        near = [
-            j
-            for key in member_of[i]
-            for j in kept[key]
-            if similarity(blocks[i], blocks[j]) >= threshold or specific_words(blocks[i], blocks[j]) < min_words
-        ]
-        if near:
+    for i, g in enumerate(plan.guides):
+        groups = (g.treatment + "|" + g.reason, g.payer + "|" + g.treatment)
+        if any(
+            _too_close(keys[i], keys[j], totals[i], w, threshold, min_words) for group in groups for j in kept[group]
+        ):
             noindex.add(i)
         else:
-            for key in member_of[i]:
-                kept[key].append(i)
+            for group in groups:
+                kept[group].append(i)
     return noindex
+
+
+def _too_close(mine: frozenset, theirs: frozenset, total: int, w: dict, threshold: float, min_words: int) -> bool:
+    """Whether a page is a near-copy of another, or adds too few words of its own."""
+    own = sum(w[k] for k in mine - theirs)
+    if own < min_words:
+        return True
+    shared = total - own
+    return shared / (total + sum(w[k] for k in theirs - mine)) >= threshold

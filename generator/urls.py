@@ -62,6 +62,11 @@ def out_path(url: str) -> PurePosixPath:
     return PurePosixPath(*parts)
 
 
+def rel_path(url: str) -> str:
+    """out_path as a string, for URLs the plan has already checked: the fast path."""
+    return url[1:] + "index.html" if url.endswith("/") else url[1:]
+
+
 def is_inside(root: Path, relative: PurePosixPath) -> bool:
     """Whether `relative` resolves to a path inside `root`."""
     target = (root / relative).resolve()
