@@ -15,6 +15,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -584,6 +585,12 @@ class BenchSite:
     """The scratch folders of one size under .bench/."""
 
     root: Path
+    size: int
+
+    @property
+    def timeout(self) -> float:
+        """Seconds after which one build counts as hung: generous, about 50 ms a page plus start-up."""
+        return 300 + self.size / 20
 
     @property
     def content(self) -> Path:
@@ -621,7 +628,7 @@ def sources_digest(source: Path = REAL_CONTENT) -> str:
 
 def prepare_site(size: int) -> tuple[BenchSite, dict]:
     """The bench site of one size, regenerated only if missing or made by an older generator version."""
-    site = BenchSite((BENCH_DIR / f"site-{size}").resolve())
+    site = BenchSite((BENCH_DIR / f"site-{size}").resolve(), size)
     wanted = {"generator_version": GENERATOR_VERSION, "size": size, "sources": sources_digest()}
     try:
         stamp = json.loads(site.stamp.read_text("utf-8"))
@@ -701,11 +708,11 @@ def run_case(site: BenchSite, clean: bool = False) -> dict:
     }
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])))
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", WRAPPER, json.dumps(args)], capture_output=True, text=True, env=env)
+    returncode, stdout, stderr = run_child([sys.executable, "-c", WRAPPER, json.dumps(args)], env, site.timeout)
     wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise BenchError(f"build of {site.content} failed (exit {proc.returncode}):\n{proc.stderr.strip()[-3000:]}")
-    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    if returncode != 0:
+        raise BenchError(f"build of {site.content} failed (exit {returncode}):\n{stderr.strip()[-3000:]}")
+    figures = json.loads(stdout.strip().splitlines()[-1])
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss is bytes on macOS, KiB on Linux
     return {
         "wall_seconds": wall,
@@ -713,6 +720,21 @@ def run_case(site: BenchSite, clean: bool = False) -> dict:
         "rss_main_mb": figures["rss_self_kb"] / scale,
         "rss_workers_mb": figures["rss_children_kb"] / scale,
     }
+
+
+def run_child(command: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
+    """Run a command in its own process group; past `timeout` kill the group, forked workers included."""
+    # A parallel build can hang for good when a worker fails (see the report), so never wait forever.
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        return -1, stdout, f"{stderr}\nbench: killed after {timeout:.0f} s without finishing"
+    return proc.returncode, stdout, stderr
 
 
 def time_copy(src: Path, dest: Path) -> dict:
@@ -849,6 +871,11 @@ def format_table(result: dict) -> str:
     )
     ratio = result["full_over_cp_floor"]
     lines.append(f"full build / cp -r floor: {ratio:.1f}x" if ratio else "full build / cp -r floor: n/a")
+    full = result["cases"]["full"]["median"]
+    lines.append(
+        f"(wall s is the whole child process: the full build's includes {full['clean_seconds']:.2f} s deleting the "
+        f"old output and {full['wall_seconds'] - full['inner_seconds']:.2f} s of Python start-up and imports)"
+    )
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -11,13 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError
-from .keys import OutputJob, plan_outputs
+from .keys import plan_outputs, source_fingerprint
 from .load import load_content
 from .model import Content
 from .plan import SitePlan, plan_pages
 from .render import Renderer
 from .validate import validate_content
-from .write import Manifest, commit, copy_static, digest, discard, link_previous, prepare_staging, write_file
+from .write import (
+    Manifest,
+    commit,
+    commit_in_place,
+    copy_static,
+    digest,
+    discard,
+    journal_path,
+    link_previous,
+    prepare_staging,
+    recover_commit,
+    write_file,
+)
 
 PARALLEL_THRESHOLD = 400
 """Below this many pages to render, forking workers costs more than it saves."""
@@ -71,27 +84,67 @@ def build_site(
 ) -> BuildResult:
     """Build the whole site; the previous output is replaced only if everything succeeded."""
     started = time.perf_counter()
+    recover_commit(paths.out)
+    old = Manifest.read(paths.out)
+    source = source_fingerprint(paths, base_url)
+    if paths.out.is_dir() and old.source == source:
+        # Not one input byte changed: skip loading and planning altogether.
+        discard(paths.out)
+        return BuildResult(old.pages, len(old.outputs), 0, len(old.outputs), 0, time.perf_counter() - started)
     content, plan = load_and_plan(paths, base_url)
     renderer = Renderer(content, plan, paths.templates)
     jobs = plan_outputs(content, plan, renderer, paths)
-    old = Manifest.read(paths.out)
-    new = Manifest(inputs={job.rel: job.key for job in jobs} | static_inputs(paths.static))
-    if paths.out.is_dir() and old.inputs == new.inputs:
-        discard(paths.out)  # leftovers of a killed build
-        return BuildResult(len(plan.guides) + len(plan.hubs), len(jobs), 0, len(jobs), 0, time.perf_counter() - started)
+    pages = len(plan.guides) + len(plan.hubs)
+    new = Manifest(inputs={job.rel: job.key for job in jobs} | static_inputs(paths.static), source=source, pages=pages)
+    stale = [job for job in jobs if old.inputs.get(job.rel) != job.key or job.rel not in old.outputs]
+    removed = sorted(set(old.outputs) - set(new.inputs))
+    in_place = paths.out.is_dir() and bool(old.outputs) and len(stale) + len(removed) <= len(jobs) // 2
     staging = prepare_staging(paths.out)
     try:
-        stale = _keep_unchanged(jobs, old, new, paths.out, staging)
-        written = _render_all(stale, renderer, staging, paths.out, old, new, workers, progress)
-        for rel in copy_static(paths.static, staging):
-            new.outputs[rel] = digest((paths.static / rel).read_bytes())
-        removed = len(set(old.outputs) - set(new.outputs))
-        commit(staging, paths.out, new)
+        if in_place:
+            changed = _build_in_place(jobs, stale, renderer, staging, paths, old, new, workers, progress)
+            commit_in_place(staging, paths.out, changed, removed, new)
+        else:
+            changed = _build_whole(jobs, stale, renderer, staging, paths, old, new, workers, progress)
+            commit(staging, paths.out, new)
     except BaseException:
-        discard(paths.out)
+        if not journal_path(paths.out).exists():
+            discard(paths.out)
         raise
-    pages = len(plan.guides) + len(plan.hubs)
-    return BuildResult(pages, len(jobs), written, len(jobs) - written, removed, time.perf_counter() - started)
+    return BuildResult(
+        pages, len(jobs), len(changed), len(jobs) - len(changed), len(removed), time.perf_counter() - started
+    )
+
+
+def _build_whole(jobs, stale, renderer, staging, paths, old, new, workers, progress) -> list[str]:
+    """A complete new tree in staging: unchanged files are hard-linked from the previous output."""
+    stale_rels = {job.rel for job in stale}
+    for job in jobs:
+        if job.rel not in stale_rels:
+            if link_previous(paths.out, staging, job.rel):
+                new.outputs[job.rel] = old.outputs[job.rel]
+            else:
+                stale.append(job)
+    changed = _render_all(stale, renderer, staging, paths.out, old, new, workers, progress, link_same=True)
+    for rel in copy_static(paths.static, staging):
+        new.outputs[rel] = digest((paths.static / rel).read_bytes())
+    return changed
+
+
+def _build_in_place(jobs, stale, renderer, staging, paths, old, new, workers, progress) -> list[str]:
+    """Only the files whose bytes change go to staging; everything else stays where it is."""
+    stale_rels = {job.rel for job in stale}
+    for job in jobs:
+        if job.rel not in stale_rels:
+            new.outputs[job.rel] = old.outputs[job.rel]
+    changed = _render_all(stale, renderer, staging, paths.out, old, new, workers, progress, link_same=False)
+    for rel, fingerprint in static_inputs(paths.static).items():
+        new.outputs[rel] = fingerprint
+        if old.outputs.get(rel) != fingerprint:
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(paths.static / rel, staging / rel)
+            changed.append(rel)
+    return changed
 
 
 def static_inputs(static: Path) -> dict[str, str]:
@@ -102,59 +155,52 @@ def static_inputs(static: Path) -> dict[str, str]:
     return {p.relative_to(static).as_posix(): digest(p.read_bytes()) for p in files}
 
 
-def _keep_unchanged(jobs: list[OutputJob], old: Manifest, new: Manifest, out: Path, staging: Path) -> list[OutputJob]:
-    """Link outputs whose inputs did not change; return the jobs that must be rendered."""
-    stale = []
-    for job in jobs:
-        if old.inputs.get(job.rel) == job.key and job.rel in old.outputs and link_previous(out, staging, job.rel):
-            new.outputs[job.rel] = old.outputs[job.rel]
-        else:
-            stale.append(job)
-    return stale
-
-
 _WORK: dict = {}
 
 
 def _render_chunk(indices: list[int]) -> list[tuple[str, str, bool]]:
     """Render and write some jobs; runs in a forked worker that inherited _WORK."""
     jobs, renderer, staging, out, old = _WORK["jobs"], _WORK["renderer"], _WORK["staging"], _WORK["out"], _WORK["old"]
+    link_same = _WORK["link_same"]
     results = []
     for i in indices:
         job = jobs[i]
         data = job.render(renderer).encode("utf-8")
-        new_hash, changed = write_file(staging, out, job.rel, data, old.outputs.get(job.rel))
+        new_hash, changed = write_file(staging, out, job.rel, data, old.outputs.get(job.rel), link_same)
         results.append((job.rel, new_hash, changed))
     return results
 
 
-def _render_all(jobs, renderer, staging, out, old, new, workers, progress) -> int:
-    """Render the stale jobs, in worker processes when there are many; return how many changed."""
-    _WORK.update(jobs=jobs, renderer=renderer, staging=staging, out=out, old=old)
+def _render_all(jobs, renderer, staging, out, old, new, workers, progress, link_same: bool) -> list[str]:
+    """Render the stale jobs, in worker processes when there are many; return those whose bytes changed."""
+    _WORK.update(jobs=jobs, renderer=renderer, staging=staging, out=out, old=old, link_same=link_same)
     workers = workers or os.cpu_count() or 1
     chunk = 64
     batches = [list(range(i, min(i + chunk, len(jobs)))) for i in range(0, len(jobs), chunk)]
-    written = done = 0
+    changed: list[str] = []
+    done = 0
     if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        # fork: workers inherit the validated content, plan and compiled templates for free.
+        renderer.warm_up()
+        # fork: workers inherit the validated content, plan, compiled templates and warm caches.
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for results in pool.imap_unordered(_render_chunk, batches):
-                written, done = _collect(results, new, written, done, len(jobs), progress)
+                done = _collect(results, new, changed, done, len(jobs), progress)
     else:
         for batch in batches:
-            written, done = _collect(_render_chunk(batch), new, written, done, len(jobs), progress)
+            done = _collect(_render_chunk(batch), new, changed, done, len(jobs), progress)
     _WORK.clear()
-    return written
+    return sorted(changed)
 
 
-def _collect(results, new: Manifest, written: int, done: int, total: int, progress) -> tuple[int, int]:
-    for rel, new_hash, changed in results:
+def _collect(results, new: Manifest, changed: list[str], done: int, total: int, progress) -> int:
+    for rel, new_hash, was_changed in results:
         new.outputs[rel] = new_hash
-        written += changed
+        if was_changed:
+            changed.append(rel)
     done += len(results)
     if progress:
         progress(done, total)
-    return written, done
+    return done
 
 
 def terminal_progress() -> Callable[[int, int], None] | None:

@@ -27,6 +27,10 @@ class BuildError(Exception):
         self.errors = sorted(set(errors))
         super().__init__(format_errors(self.errors))
 
+    def __reduce__(self) -> tuple:
+        # Worker processes send errors back pickled; rebuild from the list, not the message.
+        return (BuildError, (self.errors,))
+
 
 def format_errors(errors: list[ContentError]) -> str:
     """Print errors sorted by file and line, repeats folded, with a one-line total."""

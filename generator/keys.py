@@ -36,15 +36,26 @@ def _h(*parts: object) -> str:
     return digest("\x1f".join(map(str, parts)).encode("utf-8"))
 
 
-def folder_fingerprint(folder: Path) -> str:
+def folder_fingerprint(folder: Path, pattern: str = "*") -> str:
     """One fingerprint over every file's name and bytes: any template edit changes it."""
     if not folder.is_dir():
         return ""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files = sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
     return _h(*(f"{p.relative_to(folder).as_posix()}={digest(p.read_bytes())}" for p in files))
 
 
-CODE_FINGERPRINT = folder_fingerprint(Path(__file__).parent)
+CODE_FINGERPRINT = folder_fingerprint(Path(__file__).parent, "*.py")
+
+
+def source_fingerprint(paths: Paths, base_url: str | None) -> str:
+    """Every byte a build reads: when this matches the last build, there is nothing to do."""
+    return _h(
+        CODE_FINGERPRINT,
+        folder_fingerprint(paths.content),
+        folder_fingerprint(paths.templates),
+        folder_fingerprint(paths.static),
+        base_url or "",
+    )
 
 
 def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Paths) -> list[OutputJob]:

@@ -115,6 +115,14 @@ class Renderer:
         except Exception as exc:  # a template calling something that fails
             raise BuildError([ContentError(f"templates/{name}", 0, "", f"error while rendering: {exc}")]) from exc
 
+    def warm_up(self) -> None:
+        """Render one guide per treatment and reason before forking, so workers share the fragments."""
+        seen: set[tuple[str, str]] = set()
+        for index, page in enumerate(self.plan.guides):
+            if (page.treatment, page.reason) not in seen:
+                seen.add((page.treatment, page.reason))
+                self.render_guide(index)
+
     @cached_property
     def guide_template(self):
         """Compiled once per process."""

@@ -192,29 +192,67 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
 
     Pages are taken in plan order; the first of a group of near-copies stays indexed, so
     every distinct page is findable once and the choice is deterministic.
+
+    Within a group (same treatment and reason, or same payer and treatment) each page has
+    identity blocks no other member shares (its payer, or its reason) and structural blocks
+    (plan-type steps and the like) it may share. Against every kept page with the same
+    structure, the closest is the one with the lightest identity blocks, so the check needs
+    one comparison per distinct structure, not one per kept page: exact, and linear in pages.
     """
     weights = _Weights.of(content)
-    keys = [frozenset(block_keys(content, g)) for g in plan.guides]
-    w = {k: weights.of_block(k) for ks in set(keys) for k in ks}
-    totals = [sum(w[k] for k in ks) for ks in keys]
-    kept: dict[str, list[int]] = defaultdict(list)
+    w: dict[tuple, int] = {}
+    # per group: structure -> lightest identity weight among kept pages
+    kept: dict[str, dict[frozenset, int]] = defaultdict(dict)
+    differences: dict[tuple[frozenset, frozenset], int] = {}
     noindex: set[int] = set()
     for i, g in enumerate(plan.guides):
-        groups = (g.treatment + "|" + g.reason, g.payer + "|" + g.treatment)
-        if any(
-            _too_close(keys[i], keys[j], totals[i], w, threshold, min_words) for group in groups for j in kept[group]
+        keys = block_keys(content, g)
+        for k in keys:
+            if k not in w:
+                w[k] = weights.of_block(k)
+        total = sum(w[k] for k in keys)
+        sides = []
+        for group, identity in (
+            (f"tr|{g.treatment}|{g.reason}", {("payer", g.payer), ("pair", g.payer, g.treatment)}),
+            (f"pt|{g.payer}|{g.treatment}", None),
         ):
+            if identity is None:
+                identity = {k for k in keys if k[0] in ("reason", "reason-note", "plan-type-notes")}
+            structure = frozenset(k for k in keys if k not in identity)
+            mine = sum(w[k] for k in keys if k in identity)
+            sides.append((group, structure, mine))
+        close = any(
+            _too_close(structure, mine, other, lightest, total, w, differences, threshold, min_words)
+            for group, structure, mine in sides
+            for other, lightest in kept[group].items()
+        )
+        if close:
             noindex.add(i)
-        else:
-            for group in groups:
-                kept[group].append(i)
+            continue
+        for group, structure, mine in sides:
+            if mine < kept[group].get(structure, mine + 1):
+                kept[group][structure] = mine
     return noindex
 
 
-def _too_close(mine: frozenset, theirs: frozenset, total: int, w: dict, threshold: float, min_words: int) -> bool:
-    """Whether a page is a near-copy of another, or adds too few words of its own."""
-    own = sum(w[k] for k in mine - theirs)
+def _too_close(
+    mine_s: frozenset,
+    mine_id: int,
+    theirs_s: frozenset,
+    theirs_id: int,
+    total: int,
+    w: dict,
+    cache: dict,
+    threshold: float,
+    min_words: int,
+) -> bool:
+    """Whether a page is a near-copy of a kept page, or adds too few words of its own."""
+    key = (mine_s, theirs_s)
+    if key not in cache:
+        cache[key] = sum(w[k] for k in mine_s - theirs_s)
+        cache[theirs_s, mine_s] = sum(w[k] for k in theirs_s - mine_s)
+    own = cache[key] + mine_id
     if own < min_words:
         return True
-    shared = total - own
-    return shared / (total + sum(w[k] for k in theirs - mine)) >= threshold
+    theirs = cache[theirs_s, mine_s] + theirs_id
+    return (total - own) / (total + theirs) >= threshold

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST = ".build-manifest.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 
 
 def digest(data: bytes) -> str:
@@ -30,6 +30,8 @@ class Manifest:
 
     inputs: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    pages: int = 0
 
     @classmethod
     def read(cls, out: Path) -> Manifest:
@@ -38,13 +40,19 @@ class Manifest:
             data = json.loads((out / MANIFEST).read_text("utf-8"))
             if data.get("version") != MANIFEST_VERSION:
                 return cls()
-            return cls(data["inputs"], data["outputs"])
+            return cls(data["inputs"], data["outputs"], data["source"], data["pages"])
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
 
     def dumps(self) -> str:
         """Sorted JSON, so the manifest is itself deterministic."""
-        body = {"version": MANIFEST_VERSION, "inputs": self.inputs, "outputs": self.outputs}
+        body = {
+            "version": MANIFEST_VERSION,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "source": self.source,
+            "pages": self.pages,
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
@@ -63,13 +71,19 @@ def prepare_staging(out: Path) -> Path:
     return staging
 
 
-def write_file(staging: Path, out: Path, rel: str, data: bytes, old_hash: str | None) -> tuple[str, bool]:
-    """Write one file into staging, or link the previous one when the bytes are the same."""
+def write_file(
+    staging: Path, out: Path, rel: str, data: bytes, old_hash: str | None, link_same: bool = True
+) -> tuple[str, bool]:
+    """Write one file into staging unless its bytes are the same as before.
+
+    Unchanged bytes are hard-linked from the previous output for a whole-tree build, or
+    simply left where they are for an in-place build (link_same=False).
+    """
     new_hash = digest(data)
+    if old_hash == new_hash and (not link_same or link_previous(out, staging, rel)):
+        return new_hash, False
     target = staging / rel
     _ensure_folder(target.parent)
-    if old_hash == new_hash and link_previous(out, staging, rel):
-        return new_hash, False
     with open(target, "wb") as handle:
         handle.write(data)
     return new_hash, True
@@ -146,3 +160,56 @@ def discard(out: Path) -> None:
     staging = staging_path(out)
     if staging.exists():
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def journal_path(out: Path) -> Path:
+    """Where an in-place commit lists what it is about to change."""
+    return out.parent / f".{out.name}.journal.json"
+
+
+def commit_in_place(staging: Path, out: Path, changed: list[str], removed: list[str], manifest: Manifest) -> None:
+    """Move the few changed files into the output, one rename each, then drop the removed ones.
+
+    Swapping a whole new tree in costs a hard link per unchanged file; for a one-page edit on
+    a large site that is most of the build. Here every new file is complete in staging before
+    anything moves, and a journal written first lets the next build finish a commit that was
+    killed in the middle (recover_commit), so the output is never left half-changed.
+    """
+    (staging / MANIFEST).write_text(manifest.dumps(), "utf-8")
+    journal = journal_path(out)
+    tmp = journal.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"changed": changed, "removed": removed}), "utf-8")
+    os.replace(tmp, journal)
+    _apply_journal(staging, out, changed, removed)
+    journal.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _apply_journal(staging: Path, out: Path, changed: list[str], removed: list[str]) -> None:
+    for rel in [*changed, MANIFEST]:
+        source = staging / rel
+        if source.exists():
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, out / rel)
+    for rel in removed:
+        target = out / rel
+        target.unlink(missing_ok=True)
+        _remove_empty_parents(target.parent, out)
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def recover_commit(out: Path) -> bool:
+    """Finish an in-place commit that a killed build left half done; True if there was one."""
+    journal = journal_path(out)
+    if not journal.exists():
+        return False
+    plan = json.loads(journal.read_text("utf-8"))
+    _apply_journal(staging_path(out), out, plan["changed"], plan["removed"])
+    journal.unlink()
+    shutil.rmtree(staging_path(out), ignore_errors=True)
+    return True

@@ -115,3 +115,43 @@ def test_sigkill_midway_leaves_the_previous_output_intact(tmp_path: Path) -> Non
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     assert tree_digest(out) == before
     assert not staging.exists()
+
+
+def test_small_edits_commit_in_place_and_a_killed_commit_is_finished_next_time(
+    content_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import generator.write as write
+
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    body = content_dir / "treatments/ocrevus.md"
+    body.write_text(body.read_text("utf-8").replace("Plans want", "Most plans want"), "utf-8")
+    real_replace, calls = os.replace, []
+
+    def dies_after_one(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:  # the journal's own rename, then one page, then "SIGKILL"
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(write.os, "replace", dies_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        build(content_dir, out, workers=1)
+    monkeypatch.setattr(write.os, "replace", real_replace)
+    assert write.journal_path(out).exists()
+    assert (tmp_path / ".public.staging").exists()
+    result = build(content_dir, out, workers=1)
+    assert not write.journal_path(out).exists() and not (tmp_path / ".public.staging").exists()
+    assert result.written == 0  # the interrupted commit was finished before anything else
+    assert tree_digest(out) == tree_digest(_fresh(content_dir, tmp_path / "fresh"))
+
+
+def test_no_change_rebuild_skips_loading(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "public"
+    build(FIXTURE, out, workers=1)
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("loaded content although nothing changed")
+
+    monkeypatch.setattr(build_module, "load_and_plan", must_not_load)
+    assert build(FIXTURE, out, workers=1).written == 0
