@@ -38,6 +38,9 @@ GENERATOR_VERSION = 1
 """Bump whenever the synthetic content changes, so old `.bench/` folders are regenerated."""
 
 PROJECT = Path(__file__).resolve().parent.parent
+CODE = Path(os.environ.get("BENCH_CODE", PROJECT))
+"""Where the timed builds take `generator` and its templates from: set BENCH_CODE to a checkout
+of an older commit to time it on the same synthetic content, in the same run of the machine."""
 REAL_CONTENT = PROJECT / "content"
 BENCH_DIR = Path(".bench")
 JOBS = 2
@@ -639,7 +642,7 @@ def prepare_site(size: int) -> tuple[BenchSite, dict]:
         site.stamp.write_text(json.dumps(stamp, indent=2) + "\n", "utf-8")
     # Templates are copied afresh every time, so the bench always measures the current ones.
     shutil.rmtree(site.templates, ignore_errors=True)
-    shutil.copytree(PROJECT / "templates", site.templates)
+    shutil.copytree(CODE / "templates", site.templates)
     return site, stamp
 
 
@@ -702,11 +705,11 @@ def run_case(site: BenchSite, clean: bool = False) -> dict:
         "content": str(site.content),
         "out": str(site.out),
         "templates": str(site.templates),
-        "static": str(PROJECT / "static"),
+        "static": str(CODE / "static"),
         "jobs": JOBS,
         "clean": clean,
     }
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(CODE), os.environ.get("PYTHONPATH")])))
     started = time.perf_counter()
     returncode, stdout, stderr = run_child([sys.executable, "-c", WRAPPER, json.dumps(args)], env, site.timeout)
     wall = time.perf_counter() - started

@@ -221,12 +221,7 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
             structure = frozenset(k for k in keys if k not in identity)
             mine = sum(w[k] for k in keys if k in identity)
             sides.append((group, structure, mine))
-        close = any(
-            _too_close(structure, mine, other, lightest, total, w, differences, threshold, min_words)
-            for group, structure, mine in sides
-            for other, lightest in kept[group].items()
-        )
-        if close:
+        if _has_near_copy(sides, kept, total, w, differences, threshold, min_words):
             noindex.add(i)
             continue
         for group, structure, mine in sides:
@@ -235,24 +230,17 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
     return noindex
 
 
-def _too_close(
-    mine_s: frozenset,
-    mine_id: int,
-    theirs_s: frozenset,
-    theirs_id: int,
-    total: int,
-    w: dict,
-    cache: dict,
-    threshold: float,
-    min_words: int,
-) -> bool:
-    """Whether a page is a near-copy of a kept page, or adds too few words of its own."""
-    key = (mine_s, theirs_s)
-    if key not in cache:
-        cache[key] = sum(w[k] for k in mine_s - theirs_s)
-        cache[theirs_s, mine_s] = sum(w[k] for k in theirs_s - mine_s)
-    own = cache[key] + mine_id
-    if own < min_words:
-        return True
-    theirs = cache[theirs_s, mine_s] + theirs_id
-    return (total - own) / (total + theirs) >= threshold
+def _has_near_copy(sides, kept, total: int, w: dict, cache: dict, threshold: float, min_words: int) -> bool:
+    """Whether any kept structure in the page's groups is close enough to make it a near-copy."""
+    for group, structure, mine in sides:
+        for other, lightest in kept[group].items():
+            pair = cache.get((structure, other))
+            if pair is None:
+                pair = cache[structure, other] = (
+                    sum(w[k] for k in structure - other),
+                    sum(w[k] for k in other - structure),
+                )
+            own = pair[0] + mine
+            if own < min_words or total - own >= threshold * (total + pair[1] + lightest):
+                return True
+    return False
