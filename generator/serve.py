@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from .build import Paths, build_site
 from .errors import BuildError
