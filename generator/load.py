@@ -130,36 +130,20 @@ def load_markdown_file(path: Path, root: Path) -> RawFile:
     """Read a Markdown file whose YAML front matter sits between two `---` lines."""
     shown = display_path(path, root)
     text, errors = read_text(path, shown)
+
+    def refused(message: str) -> RawFile:
+        return RawFile(path, shown, _empty(), errors=[ContentError(shown, 1, "", message)])
+
     if text is None:
         return RawFile(path, shown, _empty(), errors=errors)
     if not text.strip():
-        return RawFile(
-            path,
-            shown,
-            _empty(),
-            errors=[
-                ContentError(shown, 1, "", "file is empty; expected front matter between '---' lines, then Markdown")
-            ],
-        )
+        return refused("file is empty; expected front matter between '---' lines, then Markdown")
     lines = text.split("\n")
     if lines[0].strip() != "---":
-        return RawFile(
-            path,
-            shown,
-            _empty(),
-            errors=[
-                ContentError(shown, 1, "", "expected the file to start with a '---' line opening the front matter")
-            ],
-        )
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        return RawFile(
-            path,
-            shown,
-            _empty(),
-            errors=[ContentError(shown, 1, "", "front matter is not closed: expected a second '---' line")],
-        )
+        return refused("expected the file to start with a '---' line opening the front matter")
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        return refused("front matter is not closed: expected a second '---' line")
     data, errors = parse_yaml("\n".join(lines[1:end]), shown, line_offset=1)
     body = "\n".join(lines[end + 1 :])
     return RawFile(path, shown, data if data is not None else _empty(), body, end + 2, errors)
