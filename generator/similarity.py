@@ -10,6 +10,7 @@ never makes two pages different.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -201,9 +202,8 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
     """
     weights = _Weights.of(content)
     w: dict[tuple, int] = {}
-    # per group: structure -> lightest identity weight among kept pages
-    kept: dict[str, dict[frozenset, int]] = defaultdict(dict)
-    differences: dict[tuple[frozenset, frozenset], int] = {}
+    kept: dict[str, _Kept] = defaultdict(_Kept)
+    differences: dict[tuple[frozenset, frozenset], tuple[int, int]] = {}
     noindex: set[int] = set()
     for i, g in enumerate(plan.guides):
         keys = block_keys(content, g)
@@ -225,15 +225,52 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
             noindex.add(i)
             continue
         for group, structure, mine in sides:
-            if mine < kept[group].get(structure, mine + 1):
-                kept[group][structure] = mine
+            kept[group].add(structure, total - mine, mine)
     return noindex
 
 
+class _Kept:
+    """The structures kept indexed in one group, by weight, each with its lightest identity."""
+
+    def __init__(self) -> None:
+        self.lightest: dict[frozenset, int] = {}
+        self.by_weight: list[tuple[int, int]] = []
+        self.structures: list[frozenset] = []
+
+    def add(self, structure: frozenset, weight: int, identity: int) -> None:
+        if structure not in self.lightest:
+            self.structures.append(structure)
+            bisect.insort(self.by_weight, (weight, len(self.structures) - 1))
+            self.lightest[structure] = identity
+        elif identity < self.lightest[structure]:
+            self.lightest[structure] = identity
+
+    def within(self, low: float, high: float):
+        """Kept structures whose weight lies in [low, high]: only those can be close enough."""
+        start = bisect.bisect_left(self.by_weight, (low, -1))
+        for weight, index in self.by_weight[start:]:
+            if weight > high:
+                return
+            structure = self.structures[index]
+            yield structure, self.lightest[structure]
+
+
 def _has_near_copy(sides, kept, total: int, w: dict, cache: dict, threshold: float, min_words: int) -> bool:
-    """Whether any kept structure in the page's groups is close enough to make it a near-copy."""
+    """Whether any kept structure in the page's groups is close enough to make it a near-copy.
+
+    A kept structure much lighter than this page's leaves too many of its words unshared, and
+    one much heavier adds too many: a weight window (exact bounds, see below) skips both.
+    """
     for group, structure, mine in sides:
-        for other, lightest in kept[group].items():
+        weight = total - mine
+        # near-copy needs own = D(a\b) + mine <= (1 - t) * total, and D(b\a) <= that slack / t
+        slack = (1 - threshold) * total - mine
+        thin = min_words - mine  # thin needs D(a\b) < this
+        if slack < 0 and thin <= 0:
+            continue
+        low = weight - max(slack, thin)
+        high = float("inf") if thin > 0 else weight + slack / threshold
+        for other, lightest in kept[group].within(low, high):
             pair = cache.get((structure, other))
             if pair is None:
                 pair = cache[structure, other] = (
