@@ -8,7 +8,7 @@ from .errors import BuildError, ContentError
 from .model import Content, Payer, PlanType, Reason, Treatment
 from .related import choose_related
 from .similarity import choose_noindex
-from .urls import guide_url, hub_url, out_path
+from .urls import guide_url, hub_url, rel_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,24 +134,30 @@ def _redirects(content: Content, guides: list[GuidePage]) -> list[Redirect]:
 
 
 def _check_unique_paths(plan: SitePlan) -> None:
-    owners: dict[str, str] = {}
-    errors = []
-    pages = [(g.url, f"guide {g.payer} × {g.treatment} × {g.reason}") for g in plan.guides]
-    pages += [(h.url, f"{h.kind} page {h.slug}".strip()) for h in plan.hubs]
-    pages += [(r.url, f"redirect to {r.target}") for r in plan.redirects]
+    """No two pages may share an output file; owners are only named when there is a clash."""
+    pages = [(g.url, g) for g in plan.guides] + [(h.url, h) for h in plan.hubs] + [(r.url, r) for r in plan.redirects]
     pages += [(u, "site file") for u in ("/sitemap.xml", "/robots.txt", "/_redirects", "/style.css")]
+    owners: dict[str, object] = {}
+    errors = []
     for url, owner in pages:
-        try:
-            key = str(out_path(url))
-        except ValueError as exc:
-            errors.append(ContentError("content/site.yaml", 0, "permalink", str(exc)))
+        if "/../" in url + "/" or "/./" in url + "/" or "\\" in url:
+            errors.append(ContentError("content/site.yaml", 0, "permalink", f"URL {url!r} would write outside the output folder"))
             continue
+        key = rel_path(url)
         if key in owners:
-            errors.append(
-                ContentError(
-                    "content", 0, "slug", f"{owner} and {owners[key]} would both be written to {key}; rename one slug"
-                )
-            )
+            message = f"{_owner(owner)} and {_owner(owners[key])} would both be written to {key}; rename one slug"
+            errors.append(ContentError("content", 0, "slug", message))
         owners.setdefault(key, owner)
     if errors:
         raise BuildError(errors)
+
+
+def _owner(page: object) -> str:
+    """How a clash message names a page."""
+    if isinstance(page, GuidePage):
+        return f"guide {page.payer} × {page.treatment} × {page.reason}"
+    if isinstance(page, HubPage):
+        return f"{page.kind} page {page.slug}".strip()
+    if isinstance(page, Redirect):
+        return f"redirect to {page.target}"
+    return str(page)
