@@ -29,11 +29,6 @@ def render_markdown(text: str, heading_shift: int = 1) -> str:
     return _md.renderer.render(tokens, _md.options, {})
 
 
-def render_inline(text: str) -> str:
-    """Render one paragraph of Markdown without the surrounding <p>."""
-    return _md.renderInline(text)
-
-
 def unsafe_links(text: str) -> list[tuple[int, str]]:
     """Links and images whose scheme is not http(s) or mailto, with their line offset in `text`.
 

@@ -141,7 +141,9 @@ def _check_unique_paths(plan: SitePlan) -> None:
     errors = []
     for url, owner in pages:
         if "/../" in url + "/" or "/./" in url + "/" or "\\" in url:
-            errors.append(ContentError("content/site.yaml", 0, "permalink", f"URL {url!r} would write outside the output folder"))
+            errors.append(
+                ContentError("content/site.yaml", 0, "permalink", f"URL {url!r} would write outside the output folder")
+            )
             continue
         key = rel_path(url)
         if key in owners:

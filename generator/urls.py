@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from slugify import slugify as _slugify
 
@@ -65,12 +65,6 @@ def out_path(url: str) -> PurePosixPath:
 def rel_path(url: str) -> str:
     """out_path as a string, for URLs the plan has already checked: the fast path."""
     return url[1:] + "index.html" if url.endswith("/") else url[1:]
-
-
-def is_inside(root: Path, relative: PurePosixPath) -> bool:
-    """Whether `relative` resolves to a path inside `root`."""
-    target = (root / relative).resolve()
-    return target == root.resolve() or root.resolve() in target.parents
 
 
 def absolute(base_url: str, url: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 from .config import read_site_config
@@ -419,8 +418,3 @@ def _check_redirects(records: dict, files: dict[str, RawFile], errors: list[Cont
                     )
                 )
             claimed.setdefault(old, file.shown)
-
-
-def content_files(root: Path) -> list[Path]:
-    """Every file a build reads, for watching and for the manifest."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
