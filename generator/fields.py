@@ -19,12 +19,23 @@ SAFE_SCHEMES = ("http", "https")
 class Fields:
     """Read the fields of one YAML mapping, collecting errors with file, line and field."""
 
-    def __init__(self, data: LineDict, shown: str, errors: list[ContentError], prefix: str = "") -> None:
+    def __init__(
+        self,
+        data: LineDict,
+        shown: str,
+        errors: list[ContentError],
+        prefix: str = "",
+        body: str = "",
+        body_line: int = 0,
+    ) -> None:
         self.data = data
         self.shown = shown
         self.errors = errors
         self.prefix = prefix
         self.seen: set[str] = set()
+        self.body = body
+        """The Markdown after the front matter, for files that have one."""
+        self.body_line = body_line
 
     def name(self, key: str) -> str:
         """The dotted field name used in messages."""

@@ -56,10 +56,7 @@ def _jsonld(value: object) -> Markup:
 
 def fill(text: str, names: dict[str, str]) -> Markup:
     """Escape text, then put the escaped payer and treatment names in their placeholders."""
-    html = str(escape(text))
-    for key, value in names.items():
-        html = html.replace("{" + key + "}", str(escape(value)))
-    return Markup(html)
+    return fill_html(str(escape(text)), names)
 
 
 def fill_html(html: str, names: dict[str, str]) -> Markup:

@@ -66,8 +66,8 @@ def _records(files: list[RawFile], build: Callable[[str, Fields], T], errors: li
         if problem:
             errors.append(ContentError(raw.shown, 0, "", problem))
             continue
-        fields = Fields(raw.data, raw.shown, errors)
-        record = build(slug, fields) if not raw.body_line else build(slug, _with_body(fields, raw))
+        fields = Fields(raw.data, raw.shown, errors, body=raw.body, body_line=raw.body_line)
+        record = build(slug, fields)
         fields.finish()
         name_slug = slugify(getattr(record, "name", ""))
         if name_slug and name_slug in names:
@@ -78,12 +78,6 @@ def _records(files: list[RawFile], build: Callable[[str, Fields], T], errors: li
         names.setdefault(name_slug, raw.shown)
         records[slug] = record
     return records
-
-
-def _with_body(fields: Fields, raw: RawFile) -> Fields:
-    fields.body = raw.body  # type: ignore[attr-defined]
-    fields.body_line = raw.body_line  # type: ignore[attr-defined]
-    return fields
 
 
 def _fact(fields: Fields, *, cite_required: bool = True) -> Fact:
@@ -183,12 +177,12 @@ def _treatment(slug: str, f: Fields) -> Treatment:
     notes = f.mapping("reason_notes") or {}
     sub = Fields(notes, f.shown, f.errors, "reason_notes.")
     reason_notes = {str(k): _check_links(sub, str(k), sub.text(str(k)), notes.line_of(str(k))) for k in notes}
-    body = getattr(f, "body", "")
+    body = f.body
     if not body.strip():
         f.errors.append(
             ContentError(
                 f.shown,
-                getattr(f, "body_line", 0),
+                f.body_line,
                 "body",
                 "expected Markdown after the front matter: the treatment's angle sections",
             )
@@ -232,7 +226,7 @@ def _check_links(f: Fields, key: str, text: str, first_line: int) -> str:
 
 def _check_body(f: Fields, body: str) -> str:
     """Braces in Markdown are only the {payer} and {treatment} placeholders."""
-    first = getattr(f, "body_line", 0)
+    first = f.body_line
     _check_links(f, "body", body, first)
     for offset, text in enumerate(body.split("\n")):
         for match in PLACEHOLDER_RE.finditer(text):
@@ -286,7 +280,7 @@ def _pairs(files: list[RawFile], errors: list[ContentError]) -> dict[str, PairNo
         if raw.errors:
             continue
         payer, treatment = raw.path.parent.name, raw.path.stem
-        f = _with_body(Fields(raw.data, raw.shown, errors), raw)
+        f = Fields(raw.data, raw.shown, errors, body=raw.body, body_line=raw.body_line)
         pairs[raw.shown] = PairNote(
             payer=payer,
             treatment=treatment,
