@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -14,7 +15,7 @@ from markupsafe import Markup, escape
 
 from .errors import BuildError, ContentError
 from .markdown import render_markdown
-from .model import Content, Payer, Reason, Treatment
+from .model import Content, Fact, PairNote, Payer, PlanType, Reason, Treatment
 from .plan import GuidePage, HubPage, SitePlan
 from .urls import absolute, hub_url
 
@@ -74,6 +75,34 @@ class Link:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class GuideRecords:
+    """The records one guide shows, looked up once per page."""
+
+    page: GuidePage
+    payer: Payer
+    treatment: Treatment
+    reason: Reason
+    pair: PairNote | None
+    plan_types: list[PlanType]
+    criteria: tuple[Fact, ...]
+    criteria_key: tuple[str, ...]
+
+
+GUIDE_SECTIONS: dict[str, Callable[[GuideRecords], Hashable]] = {
+    "at_a_glance": lambda r: (r.payer.slug, r.reason.slug, r.page.plan_types),
+    "rights": lambda r: (r.reason.slug, r.page.plan_types),
+    "requirements": lambda r: (r.payer.slug, r.treatment.slug),
+    "worksheet": lambda r: r.criteria_key,
+    "timeline": lambda r: r.page.plan_types,
+    "next_steps": lambda r: (r.payer.slug, r.reason.slug),
+}
+"""The guide sections shared by many pages, each with the key that names the records it shows."""
+
+SECTION_CACHE_SIZE = 512
+"""Sections kept per kind; bounded so that memory stays flat however many payers and treatments there are."""
+
+
 class Renderer:
     """Renders pages from the validated content and the plan; caches per-record fragments."""
 
@@ -86,6 +115,7 @@ class Renderer:
         self._fragments: dict[tuple, Markup] = {}
         self._links: dict[int, str] = {}
         self._citations: dict[tuple, tuple[str, ...]] = {}
+        self._sections: dict[str, dict[Hashable, Markup]] = {}
 
     def template(self, name: str):
         """A compiled template; template errors name the file and line."""
@@ -128,76 +158,127 @@ class Renderer:
     def render_guide(self, index: int) -> str:
         """Render one guide page, then put the escaped payer and treatment names in the placeholders."""
         page = self.plan.guides[index]
-        context = self.guide_context(page, index, index in self.plan.noindex)
+        records = self.guide_records(page)
+        context = self.page_context(records, index)
+        context["sections"] = {name: self.section(name, records) for name in GUIDE_SECTIONS}
         try:
             html = self.guide_template.render(site=self.site, **context)
         except TemplateError as exc:
             raise BuildError([template_error(exc, PAGE_TEMPLATES["guide"], page.url)]) from exc
         return fill_html(html, context["names"])
 
-    def guide_context(self, page: GuidePage, index: int, noindex: bool) -> dict:
-        """Everything guide.html shows: a few records and fragments rendered once per record.
-
-        Fragments keep the {payer} and {treatment} placeholders, so one rendering serves
-        every page that shows the record; render_guide fills them in at the end.
-        """
+    def guide_records(self, page: GuidePage) -> GuideRecords:
         c = self.content
-        payer, treatment, reason = c.payers[page.payer], c.treatments[page.treatment], c.reasons[page.reason]
         pair = c.pairs.get((page.payer, page.treatment))
-        plan_types = [c.plan_types[s] for s in page.plan_types]
+        treatment = c.treatments[page.treatment]
+        return GuideRecords(
+            page,
+            c.payers[page.payer],
+            treatment,
+            c.reasons[page.reason],
+            pair,
+            [c.plan_types[s] for s in page.plan_types],
+            pair.criteria if pair else treatment.criteria,
+            ("pair", pair.payer, pair.treatment) if pair else ("treatment", treatment.slug),
+        )
+
+    def page_context(self, r: GuideRecords, index: int) -> dict:
+        """What guide.html itself shows: the head, the question and the sections that differ on every page."""
+        payer, treatment, reason, pair = r.payer, r.treatment, r.reason, r.pair
         h1 = f"{treatment.name} {reason.title_phrase} by {payer.short_name}?"
         reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
-        reviewed += [pt.last_reviewed for pt in plan_types] + ([pair.last_reviewed] if pair else [])
-        criteria = pair.criteria if pair else treatment.criteria
-        criteria_key = ("pair", pair.payer, pair.treatment) if pair else ("treatment", treatment.slug)
+        reviewed += [pt.last_reviewed for pt in r.plan_types] + ([r.pair.last_reviewed] if r.pair else [])
         return {
-            "page": page,
+            "page": r.page,
             "payer": payer,
             "treatment": treatment,
             "reason": reason,
             "pair": pair,
-            "plan_types": plan_types,
+            "plan_types": r.plan_types,
             "names": {"payer": payer.short_name, "treatment": treatment.short_name},
             "h1": h1,
             "title": self.guide_title(payer, treatment, reason),
-            "description": self.guide_description(payer, treatment, reason, len(plan_types)),
-            "canonical": absolute(self.site.base_url, page.url),
-            "noindex": noindex,
+            "description": self.guide_description(payer, treatment, reason, len(r.plan_types)),
+            "canonical": absolute(self.site.base_url, r.page.url),
+            "noindex": index in self.plan.noindex,
             "reviewed_oldest": min(reviewed),
             "reviewed_newest": max(reviewed),
+            "breadcrumbs": self.breadcrumbs(payer, treatment, reason),
+            "jsonld_data": self.guide_jsonld(r.page, h1, payer, treatment, min(reviewed)),
             "body": self.markdown(("treatment", treatment.slug), treatment.body),
             "reason_note": self.markdown(
                 ("note", treatment.slug, reason.slug), treatment.reason_notes.get(reason.slug, "")
             ),
-            "payer_notes": self.markdown(("payer", payer.slug), payer.notes),
-            "pair_body": self.markdown(("pair", page.payer, page.treatment), pair.body) if pair else "",
-            "glance_rows": [
-                self.fragment(("glance", pt.slug), "partials/glance_row.html", plan_type=pt) for pt in plan_types
-            ],
-            "rights": [
-                self.fragment(("steps", pt.slug), "partials/plan_type_steps.html", plan_type=pt) for pt in plan_types
-            ],
-            "reason_notes": [self.reason_plan_notes(reason, pt.slug) for pt in plan_types],
-            "timeline_rows": [
-                self.fragment(("timeline", pt.slug), "partials/timeline_row.html", plan_type=pt) for pt in plan_types
-            ],
-            "criteria": self.fragment(
-                ("criteria", *criteria_key), "partials/fact_list.html", items=criteria, class_name=""
-            ),
-            "treatment_facts": self.fragment(
-                ("facts", treatment.slug), "partials/treatment_facts.html", treatment=treatment
-            ),
-            "worksheet": self.fragment(
-                ("worksheet", *criteria_key), "partials/worksheet.html", treatment=treatment, criteria=criteria
-            ),
+            "pair_body": self.markdown(("pair", payer.slug, treatment.slug), pair.body) if pair else "",
             "reason_angle": self.fragment(("angle", reason.slug), "partials/reason_angle.html", reason=reason),
             "pitfall": self.fragment(("pitfall", treatment.slug), "partials/fact_one.html", item=treatment.pitfall),
-            "breadcrumbs": self.breadcrumbs(payer, treatment, reason),
-            "related": self.related_groups(page, self.plan.related[index]),
-            "cta_url": self.cta_url(page),
-            "sources": self.page_sources(payer, treatment, reason, plan_types, pair),
-            "jsonld_data": self.guide_jsonld(page, h1, payer, treatment, min(reviewed)),
+            "cta_url": self.cta_url(r.page),
+            "related": self.related_groups(r.page, self.plan.related[index]),
+            "sources": self.page_sources(payer, treatment, reason, r.plan_types, pair),
         }
+
+    def section(self, name: str, r: GuideRecords) -> Markup:
+        """One shared section of a guide, rendered once per key and reused by every page with that key.
+
+        A section's template sees only the records its key names, so a template edit that
+        reaches for another record fails loudly instead of showing one page's text on another.
+        """
+        key = GUIDE_SECTIONS[name](r)
+        cache = self._sections.setdefault(name, {})
+        if key in cache:
+            return cache[key]
+        context = getattr(self, f"_{name}_context")(r)
+        template = f"guide/{name}.html"
+        try:
+            html = Markup(self.template(template).render(site=self.site, **context))
+        except TemplateError as exc:
+            raise BuildError([template_error(exc, template, r.page.url)]) from exc
+        if len(cache) >= SECTION_CACHE_SIZE:
+            # Guides are planned payer by payer, so the keys in use are the recent ones.
+            cache.clear()
+        cache[key] = html
+        return html
+
+    def _at_a_glance_context(self, r: GuideRecords) -> dict:
+        rows = [self.fragment(("glance", pt.slug), "partials/glance_row.html", plan_type=pt) for pt in r.plan_types]
+        return {"payer": r.payer, "reason": r.reason, "plan_types": r.plan_types, "glance_rows": rows}
+
+    def _rights_context(self, r: GuideRecords) -> dict:
+        return {
+            "reason": r.reason,
+            "plan_types": r.plan_types,
+            "rights": [
+                self.fragment(("steps", pt.slug), "partials/plan_type_steps.html", plan_type=pt) for pt in r.plan_types
+            ],
+            "reason_notes": [self.reason_plan_notes(r.reason, pt.slug) for pt in r.plan_types],
+        }
+
+    def _requirements_context(self, r: GuideRecords) -> dict:
+        return {
+            "payer": r.payer,
+            "treatment": r.treatment,
+            "pair": r.pair,
+            "criteria": self.fragment(
+                ("criteria", *r.criteria_key), "partials/fact_list.html", items=r.criteria, class_name=""
+            ),
+            "payer_notes": self.markdown(("payer", r.payer.slug), r.payer.notes),
+            "treatment_facts": self.fragment(
+                ("facts", r.treatment.slug), "partials/treatment_facts.html", treatment=r.treatment
+            ),
+        }
+
+    def _worksheet_context(self, r: GuideRecords) -> dict:
+        worksheet = self.fragment(
+            ("worksheet", *r.criteria_key), "partials/worksheet.html", treatment=r.treatment, criteria=r.criteria
+        )
+        return {"treatment": r.treatment, "worksheet": worksheet}
+
+    def _timeline_context(self, r: GuideRecords) -> dict:
+        rows = [self.fragment(("timeline", pt.slug), "partials/timeline_row.html", plan_type=pt) for pt in r.plan_types]
+        return {"plan_types": r.plan_types, "timeline_rows": rows}
+
+    def _next_steps_context(self, r: GuideRecords) -> dict:
+        return {"payer": r.payer, "reason": r.reason}
 
     def reason_plan_notes(self, reason: Reason, plan_type: str) -> Markup:
         """The reason's facts for one plan type, rendered once per pair of records."""

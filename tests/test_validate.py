@@ -204,10 +204,17 @@ def test_errors_are_all_collected_and_sorted(content_dir: Path, tmp_path: Path, 
             "templates/guide.html:10: template: UndefinedError: 'no_such_variable' is undefined while building /contoso/entresto/not-medically-necessary/",
         ),
         (
-            "guide.html",
+            "guide/rights.html",
             "{% for pt in plan_types %}",
             "{% for pt in plan_types %",
-            "templates/guide.html:32: template: TemplateSyntaxError: unexpected '<'",
+            "templates/guide/rights.html:5: template: TemplateSyntaxError: unexpected '<'",
+        ),
+        (
+            # A shared section sees only the records in its key: reaching for another fails loudly.
+            "guide/next_steps.html",
+            "What to do today",
+            "What to do today with {{ treatment.name }}",
+            "templates/guide/next_steps.html:3: template: UndefinedError: 'treatment' is undefined while building /contoso/entresto/not-medically-necessary/",
         ),
     ],
 )
