@@ -49,7 +49,7 @@ def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: 
     report = json.loads(report_path.read_text("utf-8"))
     assert {"nproc", "python", "date"} <= set(report["machine"])
     (result,) = report["sizes"]
-    assert set(result["cases"]) == {*CASES, "cp_floor"}
+    assert set(result["cases"]) == {*CASES, "cp_floor", "rm_cp_floor"}
     for case in result["cases"].values():
         assert len(case["runs"]) == 1 and case["median"]["wall_seconds"] > 0
     m = {case: result["cases"][case]["median"] for case in CASES}
@@ -59,7 +59,14 @@ def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: 
     assert 0 < m["edit_payer"]["written"] < m["full"]["written"]
     assert m["edit_template"]["written"] >= result["content"]["guides"]
     assert result["cases"]["cp_floor"]["median"]["files"] > m["full"]["files"]
-    assert "cp -r floor" in capsys.readouterr().out
+    assert result["cases"]["rm_cp_floor"]["median"]["files"] == result["cases"]["cp_floor"]["median"]["files"]
+    assert (
+        0
+        < result["cases"]["rm_cp_floor"]["median"]["delete_seconds"]
+        < result["cases"]["rm_cp_floor"]["median"]["wall_seconds"]
+    )
+    printed = capsys.readouterr().out
+    assert "full build / cp -r floor:" in printed and "full build / rm -rf + cp -r floor:" in printed
     # The scratch site lives under .bench/ in the current folder, and every edit was undone.
     generate_content(tmp_path / "fresh", SIZE)
     assert tree_digest(tmp_path / ".bench" / f"site-{SIZE}" / "content") == tree_digest(tmp_path / "fresh")
