@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError
-from .keys import plan_outputs, source_fingerprint
+from .keys import CODE_FINGERPRINT, plan_outputs, source_fingerprint
 from .load import load_content
+from .memo import Memo
 from .model import Content
 from .plan import SitePlan, plan_pages
 from .render import Renderer
@@ -70,10 +71,10 @@ class BuildResult:
         )
 
 
-def load_and_plan(paths: Paths, base_url: str | None = None) -> tuple[Content, SitePlan]:
+def load_and_plan(paths: Paths, base_url: str | None = None, memo: Memo | None = None) -> tuple[Content, SitePlan]:
     """Load, validate and plan; raises BuildError with every problem found."""
     content = validate_content(load_content(paths.content), base_url)
-    return content, plan_pages(content)
+    return content, plan_pages(content, memo)
 
 
 def build_site(
@@ -91,11 +92,19 @@ def build_site(
         # Not one input byte changed: skip loading and planning altogether.
         discard(paths.out)
         return BuildResult(old.pages, len(old.outputs), 0, len(old.outputs), 0, time.perf_counter() - started)
-    content, plan = load_and_plan(paths, base_url)
+    # Planning's memo is only as good as the code that wrote it.
+    memo = Memo(previous=old.memo if old.code == CODE_FINGERPRINT else {})
+    content, plan = load_and_plan(paths, base_url, memo)
     renderer = Renderer(content, plan, paths.templates)
     jobs = plan_outputs(content, plan, renderer, paths)
     pages = len(plan.guides) + len(plan.hubs)
-    new = Manifest(inputs={job.rel: job.key for job in jobs} | static_inputs(paths.static), source=source, pages=pages)
+    new = Manifest(
+        inputs={job.rel: job.key for job in jobs} | static_inputs(paths.static),
+        source=source,
+        pages=pages,
+        code=CODE_FINGERPRINT,
+        memo=memo.current,
+    )
     stale = [job for job in jobs if old.inputs.get(job.rel) != job.key or job.rel not in old.outputs]
     removed = sorted(set(old.outputs) - set(new.inputs))
     in_place = paths.out.is_dir() and bool(old.outputs) and len(stale) + len(removed) <= len(jobs) // 2

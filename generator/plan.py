@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from .errors import BuildError, ContentError
+from .memo import Memo, fingerprint
 from .model import Content, Payer, PlanType, Reason, Treatment
 from .related import choose_related
 from .similarity import choose_noindex
@@ -75,8 +77,13 @@ def is_applicable(payer: Payer, treatment: Treatment, reason: Reason, relevant: 
     )
 
 
-def plan_pages(content: Content) -> SitePlan:
-    """Plan every page; refuse two pages that would share an output file."""
+def plan_pages(content: Content, memo: Memo | None = None) -> SitePlan:
+    """Plan every page; refuse two pages that would share an output file.
+
+    `memo` carries the last build's related guides and near-copy choices, reused where
+    their inputs are unchanged; it collects this build's for the next one.
+    """
+    memo = memo or Memo()
     guides = []
     pattern = content.site.permalink
     # Drafts are validated like everything else but get no pages until the flag is removed.
@@ -95,11 +102,15 @@ def plan_pages(content: Content) -> SitePlan:
         for key in (("payer", g.payer), ("treatment", g.treatment), ("reason", g.reason)):
             plan.by_record.setdefault(key, []).append(i)
     _check_unique_paths(plan)
-    plan.related = choose_related(guides, content)
+    categories = {slug: content.treatments[slug].category for slug in {g.treatment for g in guides}}
+    pages = "\n".join(f"{g.payer} {g.treatment} {g.reason} {g.url}" for g in guides)
+    related_inputs = fingerprint((content.site.related, sorted(categories.items()), pages))
+    related = memo.get("related", related_inputs, partial(choose_related, guides, content))
+    plan.related = [tuple(r) for r in related]  # tuples again after a trip through the JSON manifest
     gates = content.site.gates
     if gates.on_thin_page == "noindex":
         # Near-copies and thin pages stay reachable but out of search results and the sitemap.
-        plan.noindex = choose_noindex(gates.near_duplicate_similarity, gates.min_specific_words, content, plan)
+        plan.noindex = choose_noindex(gates.near_duplicate_similarity, gates.min_specific_words, content, plan, memo)
     return plan
 
 

@@ -6,11 +6,18 @@ import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 
 from .errors import BuildError, ContentError
@@ -41,11 +48,20 @@ def make_environment(templates: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        # Compiled templates are kept in the system's temp folder, checked against the source
+        # and the Python version, so a small rebuild does not compile two dozen templates again.
+        bytecode_cache=FileSystemBytecodeCache(),
     )
     env.filters["md"] = lambda text: Markup(render_markdown(text))
-    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}"
+    env.filters["longdate"] = longdate
     env.filters["jsonld"] = _jsonld
     return env
+
+
+@lru_cache(maxsize=4096)
+def longdate(d: date) -> str:
+    """November 22, 2026; cached because strftime is slow and every page shows a handful of the same dates."""
+    return f"{d:%B} {d.day}, {d.year}"
 
 
 def _jsonld(value: object) -> Markup:
@@ -143,12 +159,19 @@ class Renderer:
             raise BuildError([ContentError(f"templates/{name}", 0, "", f"error while rendering: {exc}")]) from exc
 
     def warm_up(self) -> None:
-        """Render one guide per treatment and reason before forking, so workers share the fragments."""
+        """Render the per-record fragments (Markdown bodies, fact lists, plan-type steps) before forking.
+
+        Workers then share them instead of each rendering its own; whole pages are not
+        rendered here, since their shared sections depend on the payer a worker meets.
+        """
         seen: set[tuple[str, str]] = set()
         for index, page in enumerate(self.plan.guides):
             if (page.treatment, page.reason) not in seen:
                 seen.add((page.treatment, page.reason))
-                self.render_guide(index)
+                records = self.guide_records(page)
+                self.page_context(records, index)
+                for name in GUIDE_SECTIONS:
+                    getattr(self, f"_{name}_context")(records)
 
     @cached_property
     def guide_template(self):

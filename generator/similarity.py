@@ -14,9 +14,10 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
+from .memo import Memo, fingerprint
 from .model import Content, Fact
 
 if TYPE_CHECKING:
@@ -188,7 +189,9 @@ def _offer(best: list, i: int, score: float, extra: int, other: int) -> None:
         best[i] = (score, extra, other)
 
 
-def choose_noindex(threshold: float, min_words: int, content: Content, plan: SitePlan) -> set[int]:
+def choose_noindex(
+    threshold: float, min_words: int, content: Content, plan: SitePlan, memo: Memo | None = None
+) -> set[int]:
     """Pages to keep out of search: near-copies of a page that stays indexed, or too thin.
 
     Pages are taken in plan order; the first of a group of near-copies stays indexed, so
@@ -199,22 +202,46 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
     (plan-type steps and the like) it may share. Against every kept page with the same
     structure, the closest is the one with the lightest identity blocks, so the check needs
     one comparison per distinct structure, not one per kept page: exact, and linear in pages.
+
+    Both groups name the treatment, so pages of different treatments never meet: each
+    treatment is decided on its own, and `memo` reuses the last build's decision for every
+    treatment whose pages show the same blocks with the same word counts.
     """
+    memo = memo or Memo()
     weights = _Weights.of(content)
     w: dict[tuple, int] = {}
+    noindex: set[int] = set()
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(plan.guides):
+        members[g.treatment].append(i)
+    for treatment, indices in members.items():
+        pages = []
+        for i in indices:
+            g = plan.guides[i]
+            keys = block_keys(content, g)
+            for k in keys:
+                if k not in w:
+                    w[k] = weights.of_block(k)
+            pages.append((g, keys))
+        inputs = fingerprint(
+            (threshold, min_words, [(g.payer, g.reason, keys, [w[k] for k in keys]) for g, keys in pages])
+        )
+        chosen = memo.get(f"noindex:{treatment}", inputs, partial(_noindex_among, pages, w, threshold, min_words))
+        noindex.update(indices[n] for n in chosen)
+    return noindex
+
+
+def _noindex_among(pages: list[tuple[GuidePage, list[tuple]]], w: dict, threshold: float, min_words: int) -> list[int]:
+    """Positions in `pages` (one treatment's, in plan order) that are near-copies or thin."""
     kept: dict[str, _Kept] = defaultdict(_Kept)
     differences: dict[tuple[frozenset, frozenset], tuple[int, int]] = {}
-    noindex: set[int] = set()
-    for i, g in enumerate(plan.guides):
-        keys = block_keys(content, g)
-        for k in keys:
-            if k not in w:
-                w[k] = weights.of_block(k)
+    chosen: list[int] = []
+    for n, (g, keys) in enumerate(pages):
         total = sum(w[k] for k in keys)
         sides = []
         for group, identity in (
-            (f"tr|{g.treatment}|{g.reason}", {("payer", g.payer), ("pair", g.payer, g.treatment)}),
-            (f"pt|{g.payer}|{g.treatment}", None),
+            (f"tr|{g.reason}", {("payer", g.payer), ("pair", g.payer, g.treatment)}),
+            (f"pt|{g.payer}", None),
         ):
             if identity is None:
                 identity = {k for k in keys if k[0] in ("reason", "reason-note", "plan-type-notes")}
@@ -222,11 +249,11 @@ def choose_noindex(threshold: float, min_words: int, content: Content, plan: Sit
             mine = sum(w[k] for k in keys if k in identity)
             sides.append((group, structure, mine))
         if _has_near_copy(sides, kept, total, w, differences, threshold, min_words):
-            noindex.add(i)
+            chosen.append(n)
             continue
         for group, structure, mine in sides:
             kept[group].add(structure, total - mine, mine)
-    return noindex
+    return chosen
 
 
 class _Kept:

@@ -32,12 +32,11 @@ def guide_lastmod(content: Content, page: GuidePage) -> date:
     return max(dates)
 
 
-def hub_lastmods(content: Content, plan: SitePlan) -> dict[str, date]:
+def hub_lastmods(content: Content, plan: SitePlan, guide_dates: list[date]) -> dict[str, date]:
     """Each hub changes when its own record or any guide it lists changes; one pass over the guides."""
     newest: dict[tuple[str, str], date] = {}
     overall = date(1970, 1, 1)
-    for g in plan.guides:
-        when = guide_lastmod(content, g)
+    for g, when in zip(plan.guides, guide_dates, strict=True):
         overall = max(overall, when)
         keys = [("payer", g.payer), ("treatment", g.treatment), ("reason", g.reason)]
         keys += [("plan_type", s) for s in g.plan_types]
@@ -57,10 +56,11 @@ def hub_lastmods(content: Content, plan: SitePlan) -> dict[str, date]:
 def sitemap_entries(content: Content, plan: SitePlan, noindex: set[int]) -> list[SitemapEntry]:
     """Every indexable page: hubs (not the 404 page) and guides not marked noindex."""
     base = content.site.base_url
-    lastmods = hub_lastmods(content, plan)
+    guide_dates = [guide_lastmod(content, g) for g in plan.guides]
+    lastmods = hub_lastmods(content, plan, guide_dates)
     entries = [SitemapEntry(absolute(base, h.url), lastmods[h.url].isoformat()) for h in plan.hubs if h.kind != "404"]
     entries += [
-        SitemapEntry(absolute(base, g.url), guide_lastmod(content, g).isoformat())
+        SitemapEntry(absolute(base, g.url), guide_dates[i].isoformat())
         for i, g in enumerate(plan.guides)
         if i not in noindex
     ]
