@@ -201,7 +201,7 @@ def test_errors_are_all_collected_and_sorted(content_dir: Path, tmp_path: Path, 
             "guide.html",
             "{{ h1 }}</h1>",
             "{{ h1 }}{{ no_such_variable }}</h1>",
-            "templates/guide.html:10: template: UndefinedError: 'no_such_variable' is undefined while building /contoso/entresto/not-medically-necessary/",
+            "templates/guide.html:22: template: UndefinedError: 'no_such_variable' is undefined while building /contoso/entresto/not-medically-necessary/",
         ),
         (
             "guide/rights.html",
