@@ -120,9 +120,8 @@ def build_site(
         if not journal_path(paths.out).exists():
             discard(paths.out)
         raise
-    return BuildResult(
-        pages, len(jobs), len(changed), len(jobs) - len(changed), len(removed), time.perf_counter() - started
-    )
+    files = len(new.outputs)  # pages, site files and static files, as the no-change summary counts them
+    return BuildResult(pages, files, len(changed), files - len(changed), len(removed), time.perf_counter() - started)
 
 
 def _build_whole(jobs, stale, renderer, staging, paths, old, new, workers, progress) -> list[str]:
@@ -137,6 +136,8 @@ def _build_whole(jobs, stale, renderer, staging, paths, old, new, workers, progr
     changed = _render_all(stale, renderer, staging, paths.out, old, new, workers, progress, link_same=True)
     for rel in copy_static(paths.static, staging):
         new.outputs[rel] = digest((paths.static / rel).read_bytes())
+        if old.outputs.get(rel) != new.outputs[rel]:
+            changed.append(rel)
     return changed
 
 

@@ -37,10 +37,13 @@ def test_serial_parallel_and_incremental_builds_are_identical(content_dir: Path,
 
 def test_no_change_rebuild_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "public"
-    build(FIXTURE, out, workers=1)
+    first = build(FIXTURE, out, workers=1)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
     result = build(FIXTURE, out, workers=1)
     assert result.written == 0 and result.removed == 0
+    # Both summaries count the same files: every page, site file and static file, not the manifest.
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != ".build-manifest.json"]
+    assert first.files == first.written == result.files == result.unchanged == len(files)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
