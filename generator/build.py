@@ -10,15 +10,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BuildError
-from .keys import CODE_FINGERPRINT, plan_outputs, source_fingerprint
-from .load import load_content
+from .fingerprints import CODE_FINGERPRINT, source_fingerprint
 from .memo import Memo
-from .model import Content
-from .plan import SitePlan, plan_pages
-from .render import Renderer
-from .validate import validate_content
 from .write import (
     Manifest,
     commit,
@@ -32,6 +28,10 @@ from .write import (
     recover_commit,
     write_file,
 )
+
+if TYPE_CHECKING:
+    from .model import Content
+    from .plan import SitePlan
 
 PARALLEL_THRESHOLD = 400
 """Below this many pages to render, forking workers costs more than it saves."""
@@ -73,6 +73,12 @@ class BuildResult:
 
 def load_and_plan(paths: Paths, base_url: str | None = None, memo: Memo | None = None) -> tuple[Content, SitePlan]:
     """Load, validate and plan; raises BuildError with every problem found."""
+    # Imported here, not at the top: a no-change rebuild never needs them, and importing the
+    # loader, planner and template engine is most of its start-up time.
+    from .load import load_content
+    from .plan import plan_pages
+    from .validate import validate_content
+
     content = validate_content(load_content(paths.content), base_url)
     return content, plan_pages(content, memo)
 
@@ -95,6 +101,9 @@ def build_site(
     # Planning's memo is only as good as the code that wrote it.
     memo = Memo(previous=old.memo if old.code == CODE_FINGERPRINT else {})
     content, plan = load_and_plan(paths, base_url, memo)
+    from .keys import plan_outputs
+    from .render import Renderer
+
     renderer = Renderer(content, plan, paths.templates)
     jobs = plan_outputs(content, plan, renderer, paths)
     pages = len(plan.guides) + len(plan.hubs)

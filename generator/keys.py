@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .fingerprints import CODE_FINGERPRINT, folder_fingerprint, hash_parts
 from .model import Content
 from .plan import SitePlan
 from .site_files import sitemap_entries, split_sitemap
@@ -32,44 +32,18 @@ class OutputJob:
     render: Callable[[Renderer], str]
 
 
-def _h(*parts: object) -> str:
-    return digest("\x1f".join(map(str, parts)).encode("utf-8"))
-
-
-def folder_fingerprint(folder: Path, pattern: str = "*") -> str:
-    """One fingerprint over every file's name and bytes: any template edit changes it."""
-    if not folder.is_dir():
-        return ""
-    files = sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
-    return _h(*(f"{p.relative_to(folder).as_posix()}={digest(p.read_bytes())}" for p in files))
-
-
-CODE_FINGERPRINT = folder_fingerprint(Path(__file__).parent, "*.py")
-
-
-def source_fingerprint(paths: Paths, base_url: str | None) -> str:
-    """Every byte a build reads: when this matches the last build, there is nothing to do."""
-    return _h(
-        CODE_FINGERPRINT,
-        folder_fingerprint(paths.content),
-        folder_fingerprint(paths.templates),
-        folder_fingerprint(paths.static),
-        base_url or "",
-    )
-
-
 def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Paths) -> list[OutputJob]:
     """Guides, hubs, redirects and site files, each with its input fingerprint."""
     # The generator's own code is an input too: a changed renderer must not reuse old pages.
-    shared = _h(CODE_FINGERPRINT, folder_fingerprint(paths.templates), repr(content.site), _names(content))
+    shared = hash_parts(CODE_FINGERPRINT, folder_fingerprint(paths.templates), repr(content.site), _names(content))
     record = {
-        kind: {slug: _h(repr(r)) for slug, r in getattr(content, kind).items()}
+        kind: {slug: hash_parts(repr(r)) for slug, r in getattr(content, kind).items()}
         for kind in ("payers", "treatments", "reasons", "plan_types")
     }
-    pairs = {k: _h(repr(v)) for k, v in content.pairs.items()}
+    pairs = {k: hash_parts(repr(v)) for k, v in content.pairs.items()}
     noindex = plan.noindex
     # Related links are indices into the guide list; they mean the same pages while the list is the same.
-    guides_fp = _h(shared, *(g.url for g in plan.guides))
+    guides_fp = hash_parts(shared, *(g.url for g in plan.guides))
     payers, treatments, reasons, plan_types = (record[k] for k in ("payers", "treatments", "reasons", "plan_types"))
     jobs = []
     for i, g in enumerate(plan.guides):
@@ -82,12 +56,12 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
     for h in plan.hubs:
         if h.kind in ("payer", "treatment", "reason"):
             listed = ",".join(g.url for g in plan.guides_for(h.kind, h.slug))
-            key = _h(shared, record[h.kind + "s"][h.slug], listed)
+            key = hash_parts(shared, record[h.kind + "s"][h.slug], listed)
         elif h.kind == "plan_type":
             sellers = ",".join(p.slug for p in content.payers.values() if h.slug in p.plan_types)
-            key = _h(shared, record["plan_types"][h.slug], sellers)
+            key = hash_parts(shared, record["plan_types"][h.slug], sellers)
         else:
-            key = _h(
+            key = hash_parts(
                 shared,
                 hub_urls,
                 *record["payers"].values(),
@@ -113,7 +87,7 @@ def _names(content: Content) -> str:
     parts += [f"{s}:{t.name}:{t.short_name}:{t.category}" for s, t in content.treatments.items()]
     parts += [f"{s}:{r.name}:{r.title_phrase}" for s, r in content.reasons.items()]
     parts += [f"{s}:{p.name}:{p.short_name}" for s, p in content.plan_types.items()]
-    return _h(*parts)
+    return hash_parts(*parts)
 
 
 def _site_file_jobs(content: Content, plan: SitePlan, noindex: set[int], shared: str) -> list[OutputJob]:
@@ -121,21 +95,25 @@ def _site_file_jobs(content: Content, plan: SitePlan, noindex: set[int], shared:
     jobs = []
     entries = sitemap_entries(content, plan, noindex)
     for url, template, chunk in split_sitemap(entries, base, content.site.sitemap_max_urls):
-        key = _h(shared, template, *(f"{e.loc} {e.lastmod}" for e in chunk))
+        key = hash_parts(shared, template, *(f"{e.loc} {e.lastmod}" for e in chunk))
         jobs.append(OutputJob(str(out_path(url)), key, lambda r, t=template, c=chunk: r.render_file(t, entries=c)))
     sitemap_url = absolute(base, "/sitemap.xml")
     jobs.append(
-        OutputJob("robots.txt", _h(shared, sitemap_url), lambda r: r.render_file("robots.txt", sitemap_url=sitemap_url))
+        OutputJob(
+            "robots.txt",
+            hash_parts(shared, sitemap_url),
+            lambda r: r.render_file("robots.txt", sitemap_url=sitemap_url),
+        )
     )
     redirects = plan.redirects
-    listing = _h(shared, *(f"{x.url}>{x.target}" for x in redirects))
+    listing = hash_parts(shared, *(f"{x.url}>{x.target}" for x in redirects))
     jobs.append(OutputJob("_redirects", listing, lambda r: r.render_file("_redirects", redirects=redirects)))
     for x in redirects:
         canonical = absolute(base, x.target)
         jobs.append(
             OutputJob(
                 str(out_path(x.url)),
-                _h(shared, x.url, x.target),
+                hash_parts(shared, x.url, x.target),
                 lambda r, x=x, c=canonical: r.render_file("redirect.html", target=x.target, canonical=c),
             )
         )

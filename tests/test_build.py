@@ -149,6 +149,19 @@ def test_small_edits_commit_in_place_and_a_killed_commit_is_finished_next_time(
     assert tree_digest(out) == tree_digest(_fresh(content_dir, tmp_path / "fresh"))
 
 
+def test_no_change_rebuild_does_not_import_the_pipeline(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(FIXTURE, out, workers=1)
+    script = (
+        "import sys; from pathlib import Path; from generator.build import Paths, build_site; "
+        f"r = build_site(Paths(Path({str(FIXTURE)!r}), Path({str(out)!r}), Path({str(ROOT / 'templates')!r}), "
+        f"Path({str(ROOT / 'static')!r}))); "
+        "print(r.written, [m for m in ('jinja2', 'markdown_it', 'yaml', 'generator.plan') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "[]"]
+
+
 def test_no_change_rebuild_skips_loading(tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "public"
     build(FIXTURE, out, workers=1)

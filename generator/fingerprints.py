@@ -1,0 +1,42 @@
+"""Fingerprints of a build's inputs: the content, templates, static files and the generator's own code.
+
+Kept apart from the pipeline so a no-change rebuild can compare them without importing
+the loader, the planner or the template engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .write import digest
+
+if TYPE_CHECKING:
+    from .build import Paths
+
+
+def hash_parts(*parts: object) -> str:
+    """One fingerprint over several values, separated so that ("ab", "c") and ("a", "bc") differ."""
+    return digest("\x1f".join(map(str, parts)).encode("utf-8"))
+
+
+def folder_fingerprint(folder: Path, pattern: str = "*") -> str:
+    """One fingerprint over every file's name and bytes: any template edit changes it."""
+    if not folder.is_dir():
+        return ""
+    files = sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    return hash_parts(*(f"{p.relative_to(folder).as_posix()}={digest(p.read_bytes())}" for p in files))
+
+
+CODE_FINGERPRINT = folder_fingerprint(Path(__file__).parent, "*.py")
+
+
+def source_fingerprint(paths: Paths, base_url: str | None) -> str:
+    """Every byte a build reads: when this matches the last build, there is nothing to do."""
+    return hash_parts(
+        CODE_FINGERPRINT,
+        folder_fingerprint(paths.content),
+        folder_fingerprint(paths.templates),
+        folder_fingerprint(paths.static),
+        base_url or "",
+    )
