@@ -205,7 +205,9 @@ def choose_noindex(
 
     Both groups name the treatment, so pages of different treatments never meet: each
     treatment is decided on its own, and `memo` reuses the last build's decision for every
-    treatment whose pages show the same blocks with the same word counts.
+    treatment whose pages and records are unchanged. Word counts come only from the records,
+    so their text stands in for the counts: an edit to one treatment (or its pair notes)
+    recomputes that treatment alone; an edit to a payer, reason or plan type, all of them.
     """
     memo = memo or Memo()
     weights = _Weights.of(content)
@@ -214,21 +216,31 @@ def choose_noindex(
     members: dict[str, list[int]] = defaultdict(list)
     for i, g in enumerate(plan.guides):
         members[g.treatment].append(i)
+    pairs: dict[str, list] = defaultdict(list)
+    for (_, treatment), note in content.pairs.items():
+        pairs[treatment].append(note)
+    shared = fingerprint((threshold, min_words, CHROME_WORDS, content.payers, content.reasons, content.plan_types))
     for treatment, indices in members.items():
-        pages = []
-        for i in indices:
-            g = plan.guides[i]
-            keys = block_keys(content, g)
-            for k in keys:
-                if k not in w:
-                    w[k] = weights.of_block(k)
-            pages.append((g, keys))
-        inputs = fingerprint(
-            (threshold, min_words, [(g.payer, g.reason, keys, [w[k] for k in keys]) for g, keys in pages])
+        pages = "\n".join(
+            f"{g.payer} {g.reason} {' '.join(g.plan_types)}" for g in map(plan.guides.__getitem__, indices)
         )
-        chosen = memo.get(f"noindex:{treatment}", inputs, partial(_noindex_among, pages, w, threshold, min_words))
+        inputs = fingerprint((shared, content.treatments[treatment], pairs[treatment], pages))
+        decide = partial(_decide, content, [plan.guides[i] for i in indices], weights, w, threshold, min_words)
+        chosen = memo.get(f"noindex:{treatment}", inputs, decide)
         noindex.update(indices[n] for n in chosen)
     return noindex
+
+
+def _decide(content: Content, guides: list[GuidePage], weights: _Weights, w: dict, threshold: float, min_words: int):
+    """One treatment's near-copy choices, from the blocks its pages show and their word counts."""
+    pages = []
+    for g in guides:
+        keys = block_keys(content, g)
+        for k in keys:
+            if k not in w:
+                w[k] = weights.of_block(k)
+        pages.append((g, keys))
+    return _noindex_among(pages, w, threshold, min_words)
 
 
 def _noindex_among(pages: list[tuple[GuidePage, list[tuple]]], w: dict, threshold: float, min_words: int) -> list[int]:
