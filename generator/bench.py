@@ -747,34 +747,26 @@ def run_child(command: list[str], env: dict[str, str], timeout: float) -> tuple[
     return proc.returncode, stdout, stderr
 
 
-def time_copy(src: Path, dest: Path) -> dict:
-    """The disk floor: wall time of `cp -r` of the finished output to a fresh folder."""
-    shutil.rmtree(dest, ignore_errors=True)
-    started = time.perf_counter()
-    subprocess.run(["cp", "-r", str(src), str(dest)], check=True)
-    wall = time.perf_counter() - started
-    files = sum(len(names) for _, _, names in os.walk(dest))
-    shutil.rmtree(dest)  # the copy is only for timing; at 100k pages it is gigabytes
-    return {"wall_seconds": wall, "files": files}
+def time_copy(src: Path, dest: Path, delete_first: bool = False) -> dict:
+    """The disk floor: wall time of `cp -r` of the finished output into a fresh folder.
 
-
-def time_delete_and_copy(src: Path, dest: Path) -> dict:
-    """The floor under the full build's own conditions: delete an old copy, then `cp -r`, in one timing.
-
-    The full-build case deletes the old output inside its timed command, and on some disks
-    (ext4 mounted with `discard` on this VM) writing right after a large delete is several
-    times slower than writing to fresh space, so the plain cp -r floor alone flatters the disk.
+    With `delete_first`, an old copy is deleted inside the same timing, as the full-build case
+    deletes the old output: on some disks (ext4 mounted with `discard` on this VM) writing right
+    after a large delete is several times slower than writing to fresh space.
     """
     shutil.rmtree(dest, ignore_errors=True)
-    subprocess.run(["cp", "-r", str(src), str(dest)], check=True)
+    if delete_first:
+        subprocess.run(["cp", "-r", str(src), str(dest)], check=True)
     started = time.perf_counter()
-    subprocess.run(["rm", "-rf", str(dest)], check=True)
+    if delete_first:
+        subprocess.run(["rm", "-rf", str(dest)], check=True)
     deleted = time.perf_counter()
     subprocess.run(["cp", "-r", str(src), str(dest)], check=True)
     wall = time.perf_counter() - started
     files = sum(len(names) for _, _, names in os.walk(dest))
-    shutil.rmtree(dest)
-    return {"wall_seconds": wall, "delete_seconds": deleted - started, "files": files}
+    shutil.rmtree(dest)  # the copy is only for timing; at 100k pages it is gigabytes
+    figures = {"wall_seconds": wall, "files": files}
+    return figures | ({"delete_seconds": deleted - started} if delete_first else {})
 
 
 @contextmanager
@@ -818,7 +810,7 @@ def run_round(site: BenchSite) -> dict[str, dict]:
             results[case] = run_case(site)
         run_case(site)  # untimed: back to the base output, so the next case starts from it
     results["cp_floor"] = time_copy(site.out, site.root / "cp-floor")
-    results["rm_cp_floor"] = time_delete_and_copy(site.out, site.root / "cp-floor")
+    results["rm_cp_floor"] = time_copy(site.out, site.root / "cp-floor", delete_first=True)
     return results
 
 
@@ -842,8 +834,7 @@ def bench_size(size: int, runs: int) -> dict:
         figures = [r[case] for r in rounds]
         cases[case] = {"runs": figures, "median": medians(figures)}
     full = cases["full"]["median"]["wall_seconds"]
-    floor = cases["cp_floor"]["median"]["wall_seconds"]
-    rm_floor = cases["rm_cp_floor"]["median"]["wall_seconds"]
+    floors = {case: cases[case]["median"]["wall_seconds"] for case in FLOORS}
     return {
         "size": size,
         "content": stamp,
@@ -852,8 +843,7 @@ def bench_size(size: int, runs: int) -> dict:
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
         "cases": cases,
-        "full_over_cp_floor": full / floor if floor else None,
-        "full_over_rm_cp_floor": full / rm_floor if rm_floor else None,
+        **{f"full_over_{case}": full / floor if floor else None for case, floor in floors.items()},
     }
 
 
@@ -902,8 +892,8 @@ def format_table(result: dict) -> str:
         lines.append(
             f"{CASE_LABELS[case]:<22}{floor['wall_seconds']:>9.2f}{'':>9}{rate:>10,.0f}{floor['files']:>10,.0f} files"
         )
-    for case, key in (("cp_floor", "full_over_cp_floor"), ("rm_cp_floor", "full_over_rm_cp_floor")):
-        ratio = result.get(key)
+    for case in FLOORS:
+        ratio = result.get(f"full_over_{case}")
         lines.append(
             f"full build / {CASE_LABELS[case]}: {ratio:.1f}x" if ratio else f"full build / {CASE_LABELS[case]}: n/a"
         )

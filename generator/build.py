@@ -107,8 +107,9 @@ def build_site(
     renderer = Renderer(content, plan, paths.templates)
     jobs = plan_outputs(content, plan, renderer, paths)
     pages = len(plan.guides) + len(plan.hubs)
+    static = static_inputs(paths.static)
     new = Manifest(
-        inputs={job.rel: job.key for job in jobs} | static_inputs(paths.static),
+        inputs={job.rel: job.key for job in jobs} | static,
         source=source,
         pages=pages,
         code=CODE_FINGERPRINT,
@@ -120,10 +121,10 @@ def build_site(
     staging = prepare_staging(paths.out)
     try:
         if in_place:
-            changed = _build_in_place(jobs, stale, renderer, staging, paths, old, new, workers, progress)
+            changed = _build_in_place(jobs, stale, renderer, staging, paths, old, new, static, workers, progress)
             commit_in_place(staging, paths.out, changed, removed, new)
         else:
-            changed = _build_whole(jobs, stale, renderer, staging, paths, old, new, workers, progress)
+            changed = _build_whole(jobs, stale, renderer, staging, paths, old, new, static, workers, progress)
             commit(staging, paths.out, new)
     except BaseException:
         if not journal_path(paths.out).exists():
@@ -133,7 +134,7 @@ def build_site(
     return BuildResult(pages, files, len(changed), files - len(changed), len(removed), time.perf_counter() - started)
 
 
-def _build_whole(jobs, stale, renderer, staging, paths, old, new, workers, progress) -> list[str]:
+def _build_whole(jobs, stale, renderer, staging, paths, old, new, static, workers, progress) -> list[str]:
     """A complete new tree in staging: unchanged files are hard-linked from the previous output."""
     stale_rels = {job.rel for job in stale}
     for job in jobs:
@@ -144,20 +145,20 @@ def _build_whole(jobs, stale, renderer, staging, paths, old, new, workers, progr
                 stale.append(job)
     changed = _render_all(stale, renderer, staging, paths.out, old, new, workers, progress, link_same=True)
     for rel in copy_static(paths.static, staging):
-        new.outputs[rel] = digest((paths.static / rel).read_bytes())
-        if old.outputs.get(rel) != new.outputs[rel]:
+        new.outputs[rel] = static[rel]  # a static file's bytes are its only input
+        if old.outputs.get(rel) != static[rel]:
             changed.append(rel)
     return changed
 
 
-def _build_in_place(jobs, stale, renderer, staging, paths, old, new, workers, progress) -> list[str]:
+def _build_in_place(jobs, stale, renderer, staging, paths, old, new, static, workers, progress) -> list[str]:
     """Only the files whose bytes change go to staging; everything else stays where it is."""
     stale_rels = {job.rel for job in stale}
     for job in jobs:
         if job.rel not in stale_rels:
             new.outputs[job.rel] = old.outputs[job.rel]
     changed = _render_all(stale, renderer, staging, paths.out, old, new, workers, progress, link_same=False)
-    for rel, fingerprint in static_inputs(paths.static).items():
+    for rel, fingerprint in static.items():
         new.outputs[rel] = fingerprint
         if old.outputs.get(rel) != fingerprint:
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)

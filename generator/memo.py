@@ -15,7 +15,7 @@ from .write import digest
 
 
 def fingerprint(value: object) -> str:
-    """A fingerprint of plain data (tuples, strings, numbers) through its repr, which is stable for those."""
+    """A fingerprint through repr: stable for plain data and for the model's dataclass records, whose repr shows every field."""
     return digest(repr(value).encode("utf-8"))
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -148,13 +148,13 @@ class Renderer:
             self._fragments[key] = Markup(self._render(partial, context))
         return self._fragments[key]
 
-    def _render(self, name: str, context: dict) -> str:
+    def _render(self, name: str, context: dict, page: str | None = None) -> str:
         try:
             return self.template(name).render(site=self.site, **context)
         except BuildError:
             raise
         except TemplateError as exc:
-            raise BuildError([template_error(exc, name)]) from exc
+            raise BuildError([template_error(exc, name, page)]) from exc
         except Exception as exc:  # a template calling something that fails
             raise BuildError([ContentError(f"templates/{name}", 0, "", f"error while rendering: {exc}")]) from exc
 
@@ -171,12 +171,7 @@ class Renderer:
                 records = self.guide_records(page)
                 self.page_context(records, index)
                 for name in GUIDE_SECTIONS:
-                    getattr(self, f"_{name}_context")(records)
-
-    @cached_property
-    def guide_template(self):
-        """Compiled once per process."""
-        return self.template(PAGE_TEMPLATES["guide"])
+                    self._section_context(name, records)
 
     def render_guide(self, index: int) -> str:
         """Render one guide page, then put the escaped payer and treatment names in the placeholders."""
@@ -184,11 +179,7 @@ class Renderer:
         records = self.guide_records(page)
         context = self.page_context(records, index)
         context["sections"] = {name: self.section(name, records) for name in GUIDE_SECTIONS}
-        try:
-            html = self.guide_template.render(site=self.site, **context)
-        except TemplateError as exc:
-            raise BuildError([template_error(exc, PAGE_TEMPLATES["guide"], page.url)]) from exc
-        return fill_html(html, context["names"])
+        return fill_html(self._render(PAGE_TEMPLATES["guide"], context, page.url), context["names"])
 
     def guide_records(self, page: GuidePage) -> GuideRecords:
         c = self.content
@@ -209,6 +200,7 @@ class Renderer:
         """What guide.html itself shows: the head, the question and the sections that differ on every page."""
         payer, treatment, reason, pair = r.payer, r.treatment, r.reason, r.pair
         h1 = f"{treatment.name} {reason.title_phrase} by {payer.short_name}?"
+        crumbs = self.breadcrumbs(payer, treatment, reason)
         reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
         reviewed += [pt.last_reviewed for pt in r.plan_types] + ([r.pair.last_reviewed] if r.pair else [])
         return {
@@ -226,8 +218,8 @@ class Renderer:
             "noindex": index in self.plan.noindex,
             "reviewed_oldest": min(reviewed),
             "reviewed_newest": max(reviewed),
-            "breadcrumbs": self.breadcrumbs(payer, treatment, reason),
-            "jsonld_data": self.guide_jsonld(r.page, h1, payer, treatment, min(reviewed)),
+            "breadcrumbs": crumbs,
+            "jsonld_data": self.guide_jsonld(r.page, h1, crumbs, treatment, min(reviewed)),
             "body": self.markdown(("treatment", treatment.slug), treatment.body),
             "reason_note": self.markdown(
                 ("note", treatment.slug, reason.slug), treatment.reason_notes.get(reason.slug, "")
@@ -250,17 +242,16 @@ class Renderer:
         cache = self._sections.setdefault(name, {})
         if key in cache:
             return cache[key]
-        context = getattr(self, f"_{name}_context")(r)
-        template = f"guide/{name}.html"
-        try:
-            html = Markup(self.template(template).render(site=self.site, **context))
-        except TemplateError as exc:
-            raise BuildError([template_error(exc, template, r.page.url)]) from exc
+        html = Markup(self._render(f"guide/{name}.html", self._section_context(name, r), r.page.url))
         if len(cache) >= SECTION_CACHE_SIZE:
             # Guides are planned payer by payer, so the keys in use are the recent ones.
             cache.clear()
         cache[key] = html
         return html
+
+    def _section_context(self, name: str, r: GuideRecords) -> dict:
+        """What one shared section's template sees: `_<name>_context` below."""
+        return getattr(self, f"_{name}_context")(r)
 
     def _at_a_glance_context(self, r: GuideRecords) -> dict:
         rows = [self.fragment(("glance", pt.slug), "partials/glance_row.html", plan_type=pt) for pt in r.plan_types]
@@ -312,7 +303,9 @@ class Renderer:
             ("reason-notes", reason.slug, plan_type), "partials/fact_list.html", items=notes, class_name=""
         )
 
-    def guide_jsonld(self, page: GuidePage, h1: str, payer: Payer, treatment: Treatment, reviewed: date) -> dict:
+    def guide_jsonld(
+        self, page: GuidePage, h1: str, breadcrumbs: list[Link], treatment: Treatment, reviewed: date
+    ) -> dict:
         """BreadcrumbList and MedicalWebPage for one guide."""
         crumbs = [
             {
@@ -321,7 +314,7 @@ class Renderer:
                 "name": link.text,
                 "item": absolute(self.site.base_url, link.url or page.url),
             }
-            for i, link in enumerate(self.breadcrumbs(payer, treatment, self.content.reasons[page.reason]))
+            for i, link in enumerate(breadcrumbs)
         ]
         about = {
             "@type": "Drug" if treatment.kind in ("drug", "biologic") else "MedicalTherapy",

@@ -221,17 +221,18 @@ def choose_noindex(
         pairs[treatment].append(note)
     shared = fingerprint((threshold, min_words, CHROME_WORDS, content.payers, content.reasons, content.plan_types))
     for treatment, indices in members.items():
-        pages = "\n".join(
-            f"{g.payer} {g.reason} {' '.join(g.plan_types)}" for g in map(plan.guides.__getitem__, indices)
-        )
+        guides = [plan.guides[i] for i in indices]
+        pages = "\n".join(f"{g.payer} {g.reason} {' '.join(g.plan_types)}" for g in guides)
         inputs = fingerprint((shared, content.treatments[treatment], pairs[treatment], pages))
-        decide = partial(_decide, content, [plan.guides[i] for i in indices], weights, w, threshold, min_words)
+        decide = partial(_decide, content, guides, weights, w, threshold, min_words)
         chosen = memo.get(f"noindex:{treatment}", inputs, decide)
         noindex.update(indices[n] for n in chosen)
     return noindex
 
 
-def _decide(content: Content, guides: list[GuidePage], weights: _Weights, w: dict, threshold: float, min_words: int):
+def _decide(
+    content: Content, guides: list[GuidePage], weights: _Weights, w: dict, threshold: float, min_words: int
+) -> list[int]:
     """One treatment's near-copy choices, from the blocks its pages show and their word counts."""
     pages = []
     for g in guides:
