@@ -7,8 +7,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from jinja2 import (
     Environment,
@@ -62,6 +63,10 @@ def make_environment(templates: Path) -> Environment:
 def longdate(d: date) -> str:
     """November 22, 2026; cached because strftime is slow and every page shows a handful of the same dates."""
     return f"{d:%B} {d.day}, {d.year}"
+
+
+_quote = lru_cache(maxsize=4096)(quote_plus)
+"""What urlencode does to each key and value; cached, since the values are a few hundred slugs."""
 
 
 def _jsonld(value: object) -> Markup:
@@ -408,15 +413,16 @@ class Renderer:
         if not params:
             return self.site.cta.url
         joiner = "&" if "?" in self.site.cta.url else "?"
-        return self.site.cta.url + joiner + urlencode(params)
+        return self.site.cta.url + joiner + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params.items())
 
     def page_sources(self, payer, treatment, reason, plan_types, pair) -> Markup:
         """Every citation the page relies on, once each, in the order the page uses them."""
         keys = [("pt", pt.slug) for pt in plan_types] + [("rpt", reason.slug, pt.slug) for pt in plan_types]
         keys += [("pair", pair.payer, pair.treatment)] if pair else []
         keys += [("treatment", treatment.slug), ("reason", reason.slug), ("payer", payer.slug)]
+        # chain, not a nested generator: a page has about 60 citations, and this runs per page.
         items = dict.fromkeys(
-            item for key in keys for item in self.record_citations(key, payer, treatment, reason, pair)
+            chain.from_iterable(self.record_citations(k, payer, treatment, reason, pair) for k in keys)
         )
         return Markup("\n".join(items))
 

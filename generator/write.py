@@ -86,29 +86,36 @@ def write_file(
     new_hash = digest(data)
     if old_hash == new_hash and (not link_same or link_previous(out, staging, rel)):
         return new_hash, False
-    target = staging / rel
-    _ensure_folder(target.parent)
-    with open(target, "wb") as handle:
-        handle.write(data)
+    target = os.path.join(staging, rel)
+    _ensure_folder(os.path.dirname(target))
+    # os calls on str paths, not pathlib and open(): this runs once per page, and the
+    # difference is about 30 µs of a page's 0.9 ms on this machine (tmpfs, 10,000 pages).
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # what open() uses: the umask decides
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
     return new_hash, True
 
 
-_made: set[Path] = set()
+_made: set[str] = set()
 
 
-def _ensure_folder(folder: Path) -> None:
+def _ensure_folder(folder: str) -> None:
     """mkdir once per folder per process: thousands of pages share a few hundred folders."""
     if folder not in _made:
-        folder.mkdir(parents=True, exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
         _made.add(folder)
 
 
 def link_previous(out: Path, staging: Path, rel: str) -> bool:
     """Hard-link the previous build's file into staging; False when there is none."""
-    target = staging / rel
-    _ensure_folder(target.parent)
+    target = os.path.join(staging, rel)
+    _ensure_folder(os.path.dirname(target))
     try:
-        os.link(out / rel, target)
+        os.link(os.path.join(out, rel), target)
         return True
     except FileExistsError:
         return True
