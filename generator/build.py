@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import shutil
 import sys
 import time
@@ -15,6 +13,7 @@ from typing import TYPE_CHECKING
 from .errors import BuildError
 from .fingerprints import CODE_FINGERPRINT, source_fingerprint
 from .memo import Memo
+from .parallel import fork_map, workers_for
 from .write import (
     Manifest,
     commit,
@@ -71,8 +70,10 @@ class BuildResult:
         )
 
 
-def load_and_plan(paths: Paths, base_url: str | None = None, memo: Memo | None = None) -> tuple[Content, SitePlan]:
-    """Load, validate and plan; raises BuildError with every problem found."""
+def load_and_plan(
+    paths: Paths, base_url: str | None = None, memo: Memo | None = None, workers: int = 1
+) -> tuple[Content, SitePlan]:
+    """Load, validate and plan (over `workers` processes where it pays); raises BuildError with every problem found."""
     # Imported here, not at the top: a no-change rebuild never needs them, and importing the
     # loader, planner and template engine is most of its start-up time.
     from .load import load_content
@@ -80,7 +81,7 @@ def load_and_plan(paths: Paths, base_url: str | None = None, memo: Memo | None =
     from .validate import validate_content
 
     content = validate_content(load_content(paths.content), base_url)
-    return content, plan_pages(content, memo)
+    return content, plan_pages(content, memo, workers)
 
 
 def build_site(
@@ -100,7 +101,7 @@ def build_site(
         return BuildResult(old.pages, len(old.outputs), 0, len(old.outputs), 0, time.perf_counter() - started)
     # Planning's memo is only as good as the code that wrote it.
     memo = Memo(previous=old.memo if old.code == CODE_FINGERPRINT else {})
-    content, plan = load_and_plan(paths, base_url, memo)
+    content, plan = load_and_plan(paths, base_url, memo, workers_for(workers))
     from .keys import plan_outputs
     from .render import Renderer
 
@@ -175,40 +176,39 @@ def static_inputs(static: Path) -> dict[str, str]:
     return {p.relative_to(static).as_posix(): digest(p.read_bytes()) for p in files}
 
 
-_WORK: dict = {}
+@dataclass(frozen=True)
+class _RenderState:
+    """What a render worker needs; forked workers inherit it."""
+
+    jobs: list
+    renderer: object
+    staging: Path
+    out: Path
+    old: Manifest
+    link_same: bool
 
 
-def _render_chunk(indices: list[int]) -> list[tuple[str, str, bool]]:
-    """Render and write some jobs; runs in a forked worker that inherited _WORK."""
-    jobs, renderer, staging, out, old = _WORK["jobs"], _WORK["renderer"], _WORK["staging"], _WORK["out"], _WORK["old"]
-    link_same = _WORK["link_same"]
-    results = []
-    for i in indices:
-        job = jobs[i]
-        data = job.render(renderer).encode("utf-8")
-        new_hash, changed = write_file(staging, out, job.rel, data, old.outputs.get(job.rel), link_same)
-        results.append((job.rel, new_hash, changed))
-    return results
+def _render_one(state: _RenderState, index: int) -> tuple[str, str, bool]:
+    """Render and write one job: its path, the hash of its bytes, and whether they changed."""
+    job = state.jobs[index]
+    data = job.render(state.renderer).encode("utf-8")
+    new_hash, changed = write_file(
+        state.staging, state.out, job.rel, data, state.old.outputs.get(job.rel), state.link_same
+    )
+    return job.rel, new_hash, changed
 
 
 def _render_all(jobs, renderer, staging, out, old, new, workers, progress, link_same: bool) -> list[str]:
     """Render the stale jobs, in worker processes when there are many; return those whose bytes changed."""
-    _WORK.update(jobs=jobs, renderer=renderer, staging=staging, out=out, old=old, link_same=link_same)
-    workers = workers or os.cpu_count() or 1
-    chunk = 64
-    batches = [list(range(i, min(i + chunk, len(jobs)))) for i in range(0, len(jobs), chunk)]
+    workers = workers_for(workers) if len(jobs) >= PARALLEL_THRESHOLD else 1
+    if workers > 1:
+        # Fragments rendered before the fork are shared by every worker instead of rendered in each.
+        renderer.warm_up()
+    state = _RenderState(jobs, renderer, staging, out, old, link_same)
     changed: list[str] = []
     done = 0
-    if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        renderer.warm_up()
-        # fork: workers inherit the validated content, plan, compiled templates and warm caches.
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in pool.imap_unordered(_render_chunk, batches):
-                done = _collect(results, new, changed, done, len(jobs), progress)
-    else:
-        for batch in batches:
-            done = _collect(_render_chunk(batch), new, changed, done, len(jobs), progress)
-    _WORK.clear()
+    for results in fork_map(_render_one, state, range(len(jobs)), workers, chunk=64):
+        done = _collect(results, new, changed, done, len(jobs), progress)
     return sorted(changed)
 
 

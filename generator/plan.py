@@ -9,7 +9,7 @@ from .errors import BuildError, ContentError
 from .memo import Memo, fingerprint
 from .model import Content, Payer, PlanType, Reason, Treatment
 from .related import choose_related
-from .similarity import choose_noindex
+from .similarity import NearCopyWork
 from .urls import guide_url, hub_url, rel_path
 
 
@@ -77,11 +77,12 @@ def is_applicable(payer: Payer, treatment: Treatment, reason: Reason, relevant: 
     )
 
 
-def plan_pages(content: Content, memo: Memo | None = None) -> SitePlan:
+def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1) -> SitePlan:
     """Plan every page; refuse two pages that would share an output file.
 
     `memo` carries the last build's related guides and near-copy choices, reused where
-    their inputs are unchanged; it collects this build's for the next one.
+    their inputs are unchanged; it collects this build's for the next one. What it does
+    not remember is computed over `workers` processes.
     """
     memo = memo or Memo()
     guides = []
@@ -105,12 +106,18 @@ def plan_pages(content: Content, memo: Memo | None = None) -> SitePlan:
     categories = {slug: content.treatments[slug].category for slug in {g.treatment for g in guides}}
     pages = "\n".join(f"{g.payer} {g.treatment} {g.reason} {g.url}" for g in guides)
     related_inputs = fingerprint((content.site.related, sorted(categories.items()), pages))
-    related = memo.get("related", related_inputs, partial(choose_related, guides, content))
-    plan.related = [tuple(r) for r in related]  # tuples again after a trip through the JSON manifest
+    requests = {"related": (related_inputs, partial(choose_related, guides, content))}
     gates = content.site.gates
+    # Near-copies and thin pages stay reachable but out of search results and the sitemap.
+    near_copies = None
     if gates.on_thin_page == "noindex":
-        # Near-copies and thin pages stay reachable but out of search results and the sitemap.
-        plan.noindex = choose_noindex(gates.near_duplicate_similarity, gates.min_specific_words, content, plan, memo)
+        near_copies = NearCopyWork.of(gates.near_duplicate_similarity, gates.min_specific_words, content, plan)
+        requests |= near_copies.requests
+    # Related guides come first: one request as costly as many near-copy ones.
+    decided = memo.get_all(requests, workers)
+    plan.related = [tuple(r) for r in decided["related"]]  # tuples again after a trip through the JSON manifest
+    if near_copies:
+        plan.noindex = near_copies.chosen(decided)
     return plan
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
@@ -190,9 +191,16 @@ def _offer(best: list, i: int, score: float, extra: int, other: int) -> None:
 
 
 def choose_noindex(
-    threshold: float, min_words: int, content: Content, plan: SitePlan, memo: Memo | None = None
+    threshold: float, min_words: int, content: Content, plan: SitePlan, memo: Memo | None = None, workers: int = 1
 ) -> set[int]:
-    """Pages to keep out of search: near-copies of a page that stays indexed, or too thin.
+    """Pages to keep out of search: near-copies of a page that stays indexed, or too thin (see NearCopyWork)."""
+    work = NearCopyWork.of(threshold, min_words, content, plan)
+    return work.chosen((memo or Memo()).get_all(work.requests, workers))
+
+
+@dataclass(frozen=True)
+class NearCopyWork:
+    """The near-copy choice as one memo request per treatment, and the pages each request decides.
 
     Pages are taken in plan order; the first of a group of near-copies stays indexed, so
     every distinct page is findable once and the choice is deterministic.
@@ -204,30 +212,40 @@ def choose_noindex(
     one comparison per distinct structure, not one per kept page: exact, and linear in pages.
 
     Both groups name the treatment, so pages of different treatments never meet: each
-    treatment is decided on its own, and `memo` reuses the last build's decision for every
-    treatment whose pages and records are unchanged. Word counts come only from the records,
-    so their text stands in for the counts: an edit to one treatment (or its pair notes)
-    recomputes that treatment alone; an edit to a payer, reason or plan type, all of them.
+    treatment is decided on its own (in parallel when there are workers), and the memo
+    reuses the last build's decision for every treatment whose pages and records are
+    unchanged. Word counts come only from the records, so their text stands in for the
+    counts: an edit to one treatment (or its pair notes) recomputes that treatment alone;
+    an edit to a payer, reason or plan type, all of them.
     """
-    memo = memo or Memo()
-    weights = _Weights.of(content)
-    w: dict[tuple, int] = {}
-    noindex: set[int] = set()
-    members: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(plan.guides):
-        members[g.treatment].append(i)
-    pairs: dict[str, list] = defaultdict(list)
-    for (_, treatment), note in content.pairs.items():
-        pairs[treatment].append(note)
-    shared = fingerprint((threshold, min_words, CHROME_WORDS, content.payers, content.reasons, content.plan_types))
-    for treatment, indices in members.items():
-        guides = [plan.guides[i] for i in indices]
-        pages = "\n".join(f"{g.payer} {g.reason} {' '.join(g.plan_types)}" for g in guides)
-        inputs = fingerprint((shared, content.treatments[treatment], pairs[treatment], pages))
-        decide = partial(_decide, content, guides, weights, w, threshold, min_words)
-        chosen = memo.get(f"noindex:{treatment}", inputs, decide)
-        noindex.update(indices[n] for n in chosen)
-    return noindex
+
+    requests: dict[str, tuple[str, Callable[[], list[int]]]]
+    pages: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, threshold: float, min_words: int, content: Content, plan: SitePlan) -> NearCopyWork:
+        weights = _Weights.of(content)
+        w: dict[tuple, int] = {}
+        members: dict[str, list[int]] = defaultdict(list)
+        for i, g in enumerate(plan.guides):
+            members[g.treatment].append(i)
+        pairs: dict[str, list] = defaultdict(list)
+        for (_, treatment), note in content.pairs.items():
+            pairs[treatment].append(note)
+        shared = fingerprint((threshold, min_words, CHROME_WORDS, content.payers, content.reasons, content.plan_types))
+        requests, pages = {}, {}
+        for treatment, indices in members.items():
+            guides = [plan.guides[i] for i in indices]
+            listing = "\n".join(f"{g.payer} {g.reason} {' '.join(g.plan_types)}" for g in guides)
+            inputs = fingerprint((shared, content.treatments[treatment], pairs[treatment], listing))
+            name = f"noindex:{treatment}"
+            requests[name] = (inputs, partial(_decide, content, guides, weights, w, threshold, min_words))
+            pages[name] = indices
+        return cls(requests, pages)
+
+    def chosen(self, decided: dict[str, list[int]]) -> set[int]:
+        """Plan indices of the pages chosen, from each request's positions among its pages."""
+        return {indices[n] for name, indices in self.pages.items() for n in decided[name]}
 
 
 def _decide(
