@@ -100,3 +100,29 @@ def test_a_memo_written_by_other_code_is_not_trusted(
     calls = counting(monkeypatch)
     build(content_dir, out, workers=1)
     assert calls["related"] == [True]
+
+
+def test_planning_over_two_workers_matches_planning_in_one_process(real: Content) -> None:
+    one, two = Memo(), Memo()
+    serial = plan_pages(real, one)
+    parallel = plan_pages(real, two, workers=2)
+    assert parallel.noindex == serial.noindex and parallel.related == serial.related
+    assert json.dumps(two.current, sort_keys=True) == json.dumps(one.current, sort_keys=True)
+    assert len(two.current) > 2, "several requests, so they were shared out between the workers"
+
+
+def test_workers_are_sent_indices_not_the_requests(real: Content, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The requests carry the whole content in their closures; pickling them for every task
+    # made parallel planning slower than serial. Only indices may travel to the workers.
+    import generator.memo as memo_module
+
+    sent = []
+    fork_map = memo_module.fork_map
+
+    def spy(work, state, items, workers, chunk=1):
+        sent.extend(items)
+        return fork_map(work, state, items, workers, chunk)
+
+    monkeypatch.setattr(memo_module, "fork_map", spy)
+    plan_pages(real, Memo(), workers=2)
+    assert len(sent) > 2 and all(isinstance(item, int) for item in sent)
