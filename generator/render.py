@@ -71,9 +71,22 @@ _quote = lru_cache(maxsize=4096)(quote_plus)
 
 def _jsonld(value: object) -> Markup:
     """JSON for a <script> block: <, > and & are escaped so content cannot close the tag."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=False, indent=None)
+    text = json.dumps(value, ensure_ascii=True, sort_keys=False, indent=None)  # ASCII, as ascii_html says why
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
+
+
+def ascii_html(html: str) -> str:
+    """The same HTML with each non-ASCII character as a numeric reference (§ becomes &#167;).
+
+    Used on every piece rendered once and reused (sections, fragments, Markdown, links,
+    citations). A browser shows the same text, but a page built only from ASCII pieces is
+    an ASCII string, which Python encodes to bytes as a plain copy instead of converting
+    each character: about 50 µs of a 38 KB page's 0.9 ms on this machine. A page with a
+    non-ASCII name in it is still right, only that much slower. Numeric references, not
+    named ones, so the same text is valid in XML too.
+    """
+    return html if html.isascii() else html.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def fill(text: str, names: dict[str, str]) -> Markup:
@@ -150,7 +163,7 @@ class Renderer:
     def fragment(self, key: tuple, partial: str, **context) -> Markup:
         """Render a partial once per distinct key: plan-type rules, reason notes, treatment bodies."""
         if key not in self._fragments:
-            self._fragments[key] = Markup(self._render(partial, context))
+            self._fragments[key] = Markup(ascii_html(self._render(partial, context)))
         return self._fragments[key]
 
     def _render(self, name: str, context: dict, page: str | None = None) -> str:
@@ -247,7 +260,7 @@ class Renderer:
         cache = self._sections.setdefault(name, {})
         if key in cache:
             return cache[key]
-        html = Markup(self._render(f"guide/{name}.html", self._section_context(name, r), r.page.url))
+        html = Markup(ascii_html(self._render(f"guide/{name}.html", self._section_context(name, r), r.page.url)))
         if len(cache) >= SECTION_CACHE_SIZE:
             # Guides are planned payer by payer, so the keys in use are the recent ones.
             cache.clear()
@@ -345,7 +358,7 @@ class Renderer:
         """Markdown rendered once per record, not once per page."""
         cached = self._fragments.get(("md", *key))
         if cached is None:
-            cached = self._fragments[("md", *key)] = Markup(render_markdown(text)) if text else Markup("")
+            cached = self._fragments[("md", *key)] = Markup(ascii_html(render_markdown(text)) if text else "")
         return cached
 
     def guide_title(self, payer: Payer, treatment: Treatment, reason: Reason) -> str:
@@ -399,7 +412,7 @@ class Renderer:
         if cached is None:
             c, g = self.content, self.plan.guides[index]
             text = f"{c.treatments[g.treatment].short_name} {c.reasons[g.reason].title_phrase} by {c.payers[g.payer].short_name}"
-            cached = self._links[index] = f'<li><a href="{escape(g.url)}">{escape(text)}</a></li>'
+            cached = self._links[index] = ascii_html(f'<li><a href="{escape(g.url)}">{escape(text)}</a></li>')
         return cached
 
     def cta_url(self, page: GuidePage) -> str:
@@ -446,7 +459,9 @@ class Renderer:
             items = [*reason.levers, *reason.sources]
         else:
             items = [*payer.facts, payer.policy_library, *payer.sources]
-        cached = self._citations[key] = tuple(dict.fromkeys(_citation_item(i.cite, i.url) for i in items if i.cite))
+        cached = self._citations[key] = tuple(
+            dict.fromkeys(ascii_html(_citation_item(i.cite, i.url)) for i in items if i.cite)
+        )
         return cached
 
     def render_hub(self, hub: HubPage) -> str:

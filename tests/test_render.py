@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -173,3 +174,27 @@ def test_hostile_names_and_markdown_render_escaped(content_dir: Path, tmp_path: 
 )
 def test_fill_escapes_text_and_names(text: str, expected: str) -> None:
     assert str(fill(text, {"payer": "A & B", "treatment": "<T>"})) == expected
+
+
+def test_non_ascii_content_reaches_the_page_as_references_and_reads_the_same(content_dir: Path, tmp_path: Path) -> None:
+    treatment = content_dir / "treatments/entresto.md"
+    text = treatment.read_text("utf-8").replace("Lowers the risk of death", "Lowers — café § 2 — the risk of death")
+    treatment.write_text(text + "\nDose titration — “slowly” at first.\n", "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    raw = (out / GUIDE).read_bytes()
+    assert raw.isascii(), "shared pieces are stored as ASCII, so the page encodes as a plain copy"
+    shown = Page(raw.decode("ascii"))
+    visible = html.unescape(raw.decode("ascii"))
+    assert "Lowers — café § 2 — the risk of death" in visible
+    assert "Dose titration — “slowly” at first." in visible
+    assert json.loads(shown.jsonld[0])["@graph"][1]["about"]["name"] == "Entresto (sacubitril/valsartan)"
+
+
+def test_a_non_ascii_name_on_the_page_itself_is_written_as_utf8(content_dir: Path, tmp_path: Path) -> None:
+    payer = content_dir / "payers/northwind.yaml"
+    payer.write_text(payer.read_text("utf-8").replace("short_name: Northwind", "short_name: Nörthwind"), "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    page = Page((out / GUIDE).read_text("utf-8"))
+    assert page.h1.startswith("Entresto") and "by Nörthwind?" in page.h1
