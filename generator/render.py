@@ -9,6 +9,7 @@ from datetime import date
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote_plus
 
 from jinja2 import (
@@ -96,6 +97,7 @@ def fill(text: str, names: dict[str, str]) -> Markup:
 
 def fill_html(html: str, names: dict[str, str]) -> Markup:
     """Fill placeholders in HTML we rendered ourselves from Markdown."""
+    html = str(html)  # Markup.replace would escape the names a second time
     for key, value in names.items():
         html = html.replace("{" + key + "}", str(escape(value)))
     return Markup(html)
@@ -196,7 +198,9 @@ class Renderer:
         page = self.plan.guides[index]
         records = self.guide_records(page)
         context = self.page_context(records, index)
-        context["sections"] = {name: self.section(name, records) for name in GUIDE_SECTIONS}
+        # A namespace, not a dict: Jinja looks `sections.rights` up as an attribute first, and a
+        # dict answers that with an exception before the item lookup (1.5 µs, six times a page).
+        context["sections"] = SimpleNamespace(**{name: self.section(name, records) for name in GUIDE_SECTIONS})
         return fill_html(self._render(PAGE_TEMPLATES["guide"], context, page.url), context["names"])
 
     def guide_records(self, page: GuidePage) -> GuideRecords:
@@ -484,13 +488,16 @@ class Renderer:
         elif hub.kind == "plan_type":
             pt = c.plan_types[hub.slug]
             context["record"] = pt
-            context["rules"] = self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt)
             context["payers"] = [p for p in c.payers.values() if pt.slug in p.plan_types]
         names = {"payer": "your plan", "treatment": "the treatment"}
         if hub.kind == "payer":
             names["payer"] = c.payers[hub.slug].short_name
         elif hub.kind == "treatment":
             names["treatment"] = c.treatments[hub.slug].short_name
+        if hub.kind == "plan_type":
+            # Plan-type text may hold placeholders too; a hub has no page-wide fill, so fill it here.
+            rules = self.fragment(("rights", hub.slug), "partials/plan_type_rules.html", plan_type=context["record"])
+            context["rules"] = fill_html(rules, names)
         context["fill"] = lambda text: fill(text, names)
         context["md_fill"] = lambda text: fill_html(render_markdown(text), names)
         context["hub_url"] = hub_url

@@ -198,3 +198,51 @@ def test_a_non_ascii_name_on_the_page_itself_is_written_as_utf8(content_dir: Pat
     build(content_dir, out, workers=1)
     page = Page((out / GUIDE).read_text("utf-8"))
     assert page.h1.startswith("Entresto") and "by Nörthwind?" in page.h1
+
+
+def test_placeholders_are_filled_wherever_content_puts_them(content_dir: Path, tmp_path: Path) -> None:
+    # Guides are filled over the finished page, hubs where their templates ask for it: the
+    # plan-type hub once showed "{payer}" from a plan type's own text.
+    edits = {
+        "payers/northwind.yaml": [("Northwind sells employer", "{payer} sells employer")],
+        "payers/northwind/entresto.md": None,
+        "plan-types/medicare-part-d.yaml": [
+            ("Ask for a fast redetermination", "Ask {payer} for a fast redetermination")
+        ],
+        "reasons/not-medically-necessary.yaml": [
+            ("Answer each criterion with", "Answer each {payer} criterion with"),
+            ("decided your records", "decided your {treatment} records"),
+        ],
+        "treatments/entresto.md": [
+            ("Denials when the ejection", "Denials by {payer} when the ejection"),
+            ("Lowers the risk of death", "As {treatment}, lowers the risk of death"),
+        ],
+    }
+    for rel, changes in edits.items():
+        path = content_dir / rel
+        text = path.read_text("utf-8")
+        if changes is None:
+            text += "\nOne more note for {payer} about {treatment}.\n"
+        for old, new in changes or ():
+            assert old in text, (rel, old)
+            text = text.replace(old, new)
+        path.write_text(text, "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    for path in out.rglob("*.html"):
+        page = path.read_text("utf-8")
+        assert "{payer}" not in page and "{treatment}" not in page, path
+    guide = html.unescape((out / GUIDE).read_text("utf-8"))
+    for expected in (
+        "Northwind sells employer",
+        "Ask Northwind for a fast redetermination",
+        "Answer each Northwind criterion with",
+        "decided your Entresto records",
+        "Denials by Northwind when the ejection",
+        "As Entresto, lowers the risk of death",
+        "One more note for Northwind about Entresto.",
+        "Help with your Entresto appeal",
+        "answers Northwind's criteria",
+        "Northwind says Entresto is not medically necessary",
+    ):
+        assert expected in guide, expected
