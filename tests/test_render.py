@@ -246,3 +246,7 @@ def test_placeholders_are_filled_wherever_content_puts_them(content_dir: Path, t
         "Northwind says Entresto is not medically necessary",
     ):
         assert expected in guide, expected
+
+
+def test_a_name_holding_a_placeholder_is_not_filled_in_turn() -> None:
+    assert str(fill("{payer} / {treatment}", {"payer": "P {treatment}", "treatment": "T"})) == "P {treatment} / T"
