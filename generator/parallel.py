@@ -7,6 +7,7 @@ go out and results come back.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -39,10 +40,14 @@ def fork_map(
             yield [work(state, item) for item in batch]
         return
     _INHERITED[:] = [work, state]
+    # Objects that exist at the fork are moved out of the collector's sight: a worker's
+    # collections then skip them, and do not write to (and so copy) the pages they share.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(batches))) as pool:
             yield from pool.imap_unordered(_run_batch, batches)
     finally:
+        gc.unfreeze()
         _INHERITED.clear()
 
 
