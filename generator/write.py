@@ -104,10 +104,27 @@ _made: set[str] = set()
 
 
 def _ensure_folder(folder: str) -> None:
-    """mkdir once per folder per process: thousands of pages share a few hundred folders."""
-    if folder not in _made:
-        os.makedirs(folder, exist_ok=True)
-        _made.add(folder)
+    """mkdir once per folder per process; parents only when the mkdir says they are missing.
+
+    Most guides have a folder of their own, so this runs per page: os.makedirs would stat
+    the parent first every time.
+    """
+    if folder in _made:
+        return
+    try:
+        _mkdir(folder)
+    except FileNotFoundError:
+        _ensure_folder(os.path.dirname(folder))
+        _mkdir(folder)
+    _made.add(folder)
+
+
+def _mkdir(folder: str) -> None:
+    """mkdir that accepts a folder another worker made first."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
 
 
 def link_previous(out: Path, staging: Path, rel: str) -> bool:
