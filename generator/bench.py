@@ -690,15 +690,19 @@ if a["clean"]:
     shutil.rmtree(a["out"], ignore_errors=True)
 cleaned = time.perf_counter() - started
 r = build_site(Paths(Path(a["content"]), Path(a["out"]), Path(a["templates"]), Path(a["static"])), workers=a["jobs"])
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
     "pages": r.pages, "files": r.files, "written": r.written, "unchanged": r.unchanged, "removed": r.removed,
     "build_seconds": r.seconds, "clean_seconds": cleaned, "inner_seconds": time.perf_counter() - started,
-    "rss_self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-    "rss_children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    "cpu_seconds": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+    "rss_self_kb": me.ru_maxrss,
+    "rss_children_kb": kids.ru_maxrss,
 }))
 """
-"""Runs one build in-process and reports its own peak memory: the parent's RUSAGE_CHILDREN
-only keeps the largest child so far, so per-case figures must come from the case itself."""
+"""Runs one build in-process and reports its own peak memory and CPU time (its workers
+included): the parent's RUSAGE_CHILDREN only keeps the largest child so far, so per-case
+figures must come from the case itself. CPU seconds drift less than wall seconds when other
+work on the host slows the machine down."""
 
 
 class BenchError(Exception):
@@ -876,13 +880,14 @@ def format_table(result: dict) -> str:
         f"Synthetic site for {result['size']:,}: {c['guides']:,} guide pages + {c['hubs']:,} hubs "
         f"({c['payers']} payers, {c['treatments']} treatments, {c['pairs']} pair notes, {c['redirects']} redirects); "
         f"medians of {len(result['cases']['full']['runs'])} run(s), --jobs {JOBS}",
-        f"{'case':<22}{'wall s':>9}{'build s':>9}{'pages/s':>10}{'written':>10}{'peak RSS MB':>13}{'workers MB':>12}",
+        f"{'case':<22}{'wall s':>9}{'build s':>9}{'CPU s':>8}{'pages/s':>10}{'written':>10}{'peak RSS MB':>13}"
+        f"{'workers MB':>12}",
     ]
     for case in CASES:
         m = result["cases"][case]["median"]
         rate = m["pages"] / m["wall_seconds"] if m["wall_seconds"] else 0
         lines.append(
-            f"{CASE_LABELS[case]:<22}{m['wall_seconds']:>9.2f}{m['build_seconds']:>9.2f}{rate:>10,.0f}"
+            f"{CASE_LABELS[case]:<22}{m['wall_seconds']:>9.2f}{m['build_seconds']:>9.2f}{m['cpu_seconds']:>8.2f}{rate:>10,.0f}"
             f"{m['written']:>10,.0f}{m['rss_main_mb']:>13.0f}{m['rss_workers_mb']:>12.0f}"
         )
     pages = result["cases"]["full"]["median"]["pages"]
@@ -890,7 +895,7 @@ def format_table(result: dict) -> str:
         floor = result["cases"][case]["median"]
         rate = pages / floor["wall_seconds"] if floor["wall_seconds"] else 0
         lines.append(
-            f"{CASE_LABELS[case]:<22}{floor['wall_seconds']:>9.2f}{'':>9}{rate:>10,.0f}{floor['files']:>10,.0f} files"
+            f"{CASE_LABELS[case]:<22}{floor['wall_seconds']:>9.2f}{'':>17}{rate:>10,.0f}{floor['files']:>10,.0f} files"
         )
     for case in FLOORS:
         ratio = result.get(f"full_over_{case}")

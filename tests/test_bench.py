@@ -54,6 +54,7 @@ def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: 
         assert len(case["runs"]) == 1 and case["median"]["wall_seconds"] > 0
     m = {case: result["cases"][case]["median"] for case in CASES}
     assert m["full"]["written"] == m["full"]["files"] and m["full"]["rss_main_mb"] > 0
+    assert 0 < m["full"]["cpu_seconds"], "CPU time of the build and its workers"
     assert m["no_change"]["written"] == 0
     assert 0 < m["edit_treatment"]["written"] < m["full"]["written"]
     assert 0 < m["edit_payer"]["written"] < m["full"]["written"]
