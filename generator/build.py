@@ -203,7 +203,7 @@ def _render_all(jobs, renderer, staging, out, old, new, workers, progress, link_
     workers = workers_for(workers) if len(jobs) >= PARALLEL_THRESHOLD else 1
     if workers > 1:
         # Fragments rendered before the fork are shared by every worker instead of rendered in each.
-        renderer.warm_up()
+        renderer.warm_up(job.guide for job in jobs if job.guide is not None)
     state = _RenderState(jobs, renderer, staging, out, old, link_same)
     changed: list[str] = []
     done = 0

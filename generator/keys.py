@@ -30,6 +30,8 @@ class OutputJob:
     rel: str
     key: str
     render: Callable[[Renderer], str]
+    guide: int | None = None
+    """The guide's index in the plan, for a guide page."""
 
 
 def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Paths) -> list[OutputJob]:
@@ -51,7 +53,7 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
         parts += [plan_types[s] for s in g.plan_types]
         parts += [pairs.get((g.payer, g.treatment), ""), str(plan.related[i]), "noindex" if i in noindex else ""]
         key = digest("|".join(parts).encode())
-        jobs.append(OutputJob(rel_path(g.url), key, partial(_render_guide, i)))
+        jobs.append(OutputJob(rel_path(g.url), key, partial(_render_guide, i), i))
     hub_urls = ",".join(h.url for h in plan.hubs)
     for h in plan.hubs:
         if h.kind in ("payer", "treatment", "reason"):

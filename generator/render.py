@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -199,14 +199,15 @@ class Renderer:
         except Exception as exc:  # a template calling something that fails
             raise BuildError([ContentError(f"templates/{name}", 0, "", f"error while rendering: {exc}")]) from exc
 
-    def warm_up(self) -> None:
-        """Render the per-record fragments (Markdown bodies, fact lists, plan-type steps) before forking.
+    def warm_up(self, guides: Iterable[int]) -> None:
+        """Render the per-record fragments of these guides (Markdown bodies, fact lists, plan-type steps) before forking.
 
         Workers then share them instead of each rendering its own; whole pages are not
         rendered here, since their shared sections depend on the payer a worker meets.
         """
         seen: set[tuple[str, str]] = set()
-        for index, page in enumerate(self.plan.guides):
+        for index in guides:
+            page = self.plan.guides[index]
             if (page.treatment, page.reason) not in seen:
                 seen.add((page.treatment, page.reason))
                 records = self.guide_records(page)
