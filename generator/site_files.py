@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .model import Content
-from .plan import GuidePage, SitePlan
+from .plan import SitePlan
 from .urls import absolute
 
 
@@ -16,20 +16,6 @@ class SitemapEntry:
 
     loc: str
     lastmod: str
-
-
-def guide_lastmod(content: Content, page: GuidePage) -> date:
-    """The newest review date among the records a guide shows: when its facts last changed."""
-    dates = [
-        content.payers[page.payer].last_reviewed,
-        content.treatments[page.treatment].last_reviewed,
-        content.reasons[page.reason].last_reviewed,
-        *(content.plan_types[s].last_reviewed for s in page.plan_types),
-    ]
-    pair = content.pairs.get((page.payer, page.treatment))
-    if pair:
-        dates.append(pair.last_reviewed)
-    return max(dates)
 
 
 def hub_lastmods(content: Content, plan: SitePlan, guide_dates: list[date]) -> dict[str, date]:
@@ -53,10 +39,37 @@ def hub_lastmods(content: Content, plan: SitePlan, guide_dates: list[date]) -> d
     return result
 
 
+def guide_lastmods(content: Content, plan: SitePlan) -> list[date]:
+    """Each guide's newest review date among the records it shows: when its facts last changed.
+
+    Computed as the newer of two maxima, one per payer × treatment (with their pair note)
+    and one per reason × plan types: a 100,000-page plan has a few thousand of each.
+    """
+    by_pair: dict[tuple[str, str], date] = {}
+    by_rules: dict[tuple[str, tuple[str, ...]], date] = {}
+    dates = []
+    for g in plan.guides:
+        pair = by_pair.get((g.payer, g.treatment))
+        if pair is None:
+            note = content.pairs.get((g.payer, g.treatment))
+            pair = by_pair[g.payer, g.treatment] = max(
+                content.payers[g.payer].last_reviewed,
+                content.treatments[g.treatment].last_reviewed,
+                *([note.last_reviewed] if note else []),
+            )
+        rules = by_rules.get((g.reason, g.plan_types))
+        if rules is None:
+            rules = by_rules[g.reason, g.plan_types] = max(
+                content.reasons[g.reason].last_reviewed, *(content.plan_types[s].last_reviewed for s in g.plan_types)
+            )
+        dates.append(max(pair, rules))
+    return dates
+
+
 def sitemap_entries(content: Content, plan: SitePlan, noindex: set[int]) -> list[SitemapEntry]:
     """Every indexable page: hubs (not the 404 page) and guides not marked noindex."""
     base = content.site.base_url
-    guide_dates = [guide_lastmod(content, g) for g in plan.guides]
+    guide_dates = guide_lastmods(content, plan)
     lastmods = hub_lastmods(content, plan, guide_dates)
     entries = [SitemapEntry(absolute(base, h.url), lastmods[h.url].isoformat()) for h in plan.hubs if h.kind != "404"]
     entries += [

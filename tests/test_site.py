@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from lxml import etree
 
 from generator.load import load_content
 from generator.plan import plan_pages
-from generator.site_files import sitemap_entries, split_sitemap
+from generator.site_files import guide_lastmods, sitemap_entries, split_sitemap
 from generator.validate import validate_content
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -95,3 +96,31 @@ def test_sitemap_splits_into_an_index_past_the_limit() -> None:
     assert [e.loc for e in files[0][2]] == [
         f"https://fixture.example.org/sitemap-{n}.xml" for n in range(1, len(files))
     ]
+
+
+def test_guide_lastmod_is_the_newest_review_date_of_every_record_the_guide_shows() -> None:
+    content = validate_content(load_content(FIXTURE))
+    # Distinct dates for every record, so any record left out of the maximum shows.
+    day = iter(range(1, 400))
+    dated = {
+        kind: {
+            slug: replace(r, last_reviewed=date(2026, 1, 1) + timedelta(days=next(day))) for slug, r in records.items()
+        }
+        for kind, records in (
+            ("payers", content.payers),
+            ("treatments", content.treatments),
+            ("reasons", content.reasons),
+            ("plan_types", content.plan_types),
+        )
+    }
+    pairs = {
+        k: replace(p, last_reviewed=date(2026, 1, 1) + timedelta(days=next(day))) for k, p in content.pairs.items()
+    }
+    content = replace(content, **dated, pairs=pairs)
+    plan = plan_pages(content)
+    for g, when in zip(plan.guides, guide_lastmods(content, plan), strict=True):
+        shown = [content.payers[g.payer], content.treatments[g.treatment], content.reasons[g.reason]]
+        shown += [content.plan_types[s] for s in g.plan_types]
+        shown += [content.pairs[g.payer, g.treatment]] if (g.payer, g.treatment) in content.pairs else []
+        assert when == max(r.last_reviewed for r in shown), g.url
+    assert any((g.payer, g.treatment) in content.pairs for g in plan.guides), "a pair note takes part"
