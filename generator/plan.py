@@ -77,6 +77,10 @@ def is_applicable(payer: Payer, treatment: Treatment, reason: Reason, relevant: 
     )
 
 
+PARALLEL_PLANNING = 2000
+"""Guides below which planning stays in one process: starting workers costs more than the work."""
+
+
 def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1) -> SitePlan:
     """Plan every page; refuse two pages that would share an output file.
 
@@ -121,7 +125,7 @@ def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1) -> 
         near_copies = NearCopyWork.of(gates.near_duplicate_similarity, gates.min_specific_words, content, plan)
         requests |= near_copies.requests
     # Related guides come first: one request as costly as many near-copy ones.
-    decided = memo.get_all(requests, workers)
+    decided = memo.get_all(requests, workers if len(guides) >= PARALLEL_PLANNING else 1)
     plan.related = [tuple(r) for r in decided["related"]]  # tuples again after a trip through the JSON manifest
     if near_copies:
         plan.noindex = near_copies.chosen(decided)
