@@ -246,7 +246,8 @@ class Renderer:
         h1 = f"{treatment.name} {reason.title_phrase} by {payer.short_name}?"
         crumbs = self.breadcrumbs(payer, treatment, reason)
         reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
-        reviewed += [pt.last_reviewed for pt in r.plan_types] + ([r.pair.last_reviewed] if r.pair else [])
+        reviewed += [pt.last_reviewed for pt in r.plan_types] + ([pair.last_reviewed] if pair else [])
+        oldest = min(reviewed)
         return {
             "page": r.page,
             "payer": payer,
@@ -260,10 +261,10 @@ class Renderer:
             "description": self.guide_description(payer, treatment, reason, len(r.plan_types)),
             "canonical": absolute(self.site.base_url, r.page.url),
             "noindex": index in self.plan.noindex,
-            "reviewed_oldest": min(reviewed),
+            "reviewed_oldest": oldest,
             "reviewed_newest": max(reviewed),
             "breadcrumbs": crumbs,
-            "jsonld_data": self.guide_jsonld(r.page, h1, crumbs, treatment, min(reviewed)),
+            "jsonld_data": self.guide_jsonld(r.page, h1, crumbs, treatment, oldest),
             "body": self.markdown(("treatment", treatment.slug), treatment.body),
             "reason_note": self.markdown(
                 ("note", treatment.slug, reason.slug), treatment.reason_notes.get(reason.slug, "")
@@ -491,9 +492,17 @@ class Renderer:
         return cached
 
     def render_hub(self, hub: HubPage) -> str:
-        """Render a site page: home, a hub, the A–Z index or the 404 page."""
-        context = self.hub_context(hub)
-        return self._render(PAGE_TEMPLATES[hub.kind], context)
+        """Render a site page (home, a hub, the A–Z index or the 404 page), placeholders filled as on a guide."""
+        return fill_html(self._render(PAGE_TEMPLATES[hub.kind], self.hub_context(hub)), self.hub_names(hub))
+
+    def hub_names(self, hub: HubPage) -> dict[str, str]:
+        """What {payer} and {treatment} read as on a site page: its own record's name, else a general phrase."""
+        names = {"payer": "your plan", "treatment": "the treatment"}
+        if hub.kind == "payer":
+            names["payer"] = self.content.payers[hub.slug].short_name
+        elif hub.kind == "treatment":
+            names["treatment"] = self.content.treatments[hub.slug].short_name
+        return names
 
     def hub_context(self, hub: HubPage) -> dict:
         """What a hub template shows."""
@@ -503,28 +512,17 @@ class Renderer:
             "content": c,
             "canonical": absolute(self.site.base_url, hub.url),
             "plan": self.plan,
+            "hub_url": hub_url,
+            "noindex": hub.kind == "404",
         }
         if hub.kind in ("payer", "treatment", "reason"):
             context["record"] = getattr(c, hub.kind + "s")[hub.slug]
             context["groups"] = self.guide_groups(hub.kind, hub.slug)
         elif hub.kind == "plan_type":
-            pt = c.plan_types[hub.slug]
-            context["record"] = pt
+            pt = context["record"] = c.plan_types[hub.slug]
+            context["rules"] = self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt)
             context["payers"] = [p for p in c.payers.values() if pt.slug in p.plan_types]
-        names = {"payer": "your plan", "treatment": "the treatment"}
-        if hub.kind == "payer":
-            names["payer"] = c.payers[hub.slug].short_name
-        elif hub.kind == "treatment":
-            names["treatment"] = c.treatments[hub.slug].short_name
-        if hub.kind == "plan_type":
-            # Plan-type text may hold placeholders too; a hub has no page-wide fill, so fill it here.
-            rules = self.fragment(("rights", hub.slug), "partials/plan_type_rules.html", plan_type=context["record"])
-            context["rules"] = fill_html(rules, names)
-        context["fill"] = lambda text: fill(text, names)
-        context["md_fill"] = lambda text: fill_html(render_markdown(text), names)
-        context["hub_url"] = hub_url
-        context["noindex"] = hub.kind == "404"
-        if hub.kind == "a-z":
+        elif hub.kind == "a-z":
             context["az_entries"] = self.az_entries()
         return context
 

@@ -201,8 +201,8 @@ def test_a_non_ascii_name_on_the_page_itself_is_written_as_utf8(content_dir: Pat
 
 
 def test_placeholders_are_filled_wherever_content_puts_them(content_dir: Path, tmp_path: Path) -> None:
-    # Guides are filled over the finished page, hubs where their templates ask for it: the
-    # plan-type hub once showed "{payer}" from a plan type's own text.
+    # Every page is filled over its finished HTML; before hubs were too, the plan-type hub
+    # showed "{payer}" from a plan type's own text.
     edits = {
         "payers/northwind.yaml": [("Northwind sells employer", "{payer} sells employer")],
         "payers/northwind/entresto.md": None,
