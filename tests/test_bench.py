@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, tree_digest
 
+from generator import bench
 from generator.bench import CASES, generate_content, run_bench
 from generator.build import Paths, load_and_plan
 from generator.model import KINDS
@@ -71,3 +73,14 @@ def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: 
     # The scratch site lives under .bench/ in the current folder, and every edit was undone.
     generate_content(tmp_path / "fresh", SIZE)
     assert tree_digest(tmp_path / ".bench" / f"site-{SIZE}" / "content") == tree_digest(tmp_path / "fresh")
+
+
+def test_the_timed_code_is_compiled_even_where_bytecode_writing_is_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "generator").mkdir()
+    (tmp_path / "generator" / "mod.py").write_text("VALUE = 1\n", "utf-8")
+    monkeypatch.setattr(bench, "CODE", tmp_path)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # what PYTHONDONTWRITEBYTECODE=1 sets
+    bench.compile_code()
+    assert list((tmp_path / "generator" / "__pycache__").glob("mod.*.pyc"))
