@@ -54,5 +54,5 @@ fix: $(STAMP)
 	$(PY) -m ruff format generator tests
 
 clean:
-	rm -rf public .public.staging .public.old reports .bench .pytest_cache .ruff_cache .hypothesis
+	rm -rf public .public.staging .public.old .public.cache reports .bench .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -prune -exec rm -rf {} +

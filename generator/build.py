@@ -16,6 +16,7 @@ from .memo import Memo
 from .parallel import fork_map, workers_for
 from .write import (
     Manifest,
+    cache_path,
     commit,
     commit_in_place,
     copy_static,
@@ -71,16 +72,21 @@ class BuildResult:
 
 
 def load_and_plan(
-    paths: Paths, base_url: str | None = None, memo: Memo | None = None, workers: int = 1
+    paths: Paths,
+    base_url: str | None = None,
+    memo: Memo | None = None,
+    workers: int = 1,
+    parse_cache: Path | None = None,
 ) -> tuple[Content, SitePlan]:
-    """Load, validate and plan (over `workers` processes where it pays); raises BuildError with every problem found."""
+    """Load (reusing the parses kept at `parse_cache`), validate and plan (over `workers` processes
+    where it pays); raises BuildError with every problem found."""
     # Imported here, not at the top: a no-change rebuild never needs them, and importing the
     # loader, planner and template engine is most of its start-up time.
-    from .load import load_content
+    from .load import ParseCache, load_content
     from .plan import plan_pages
     from .validate import validate_content
 
-    content = validate_content(load_content(paths.content), base_url)
+    content = validate_content(load_content(paths.content, ParseCache(parse_cache)), base_url)
     return content, plan_pages(content, memo, workers)
 
 
@@ -101,7 +107,7 @@ def build_site(
         return BuildResult(old.pages, len(old.outputs), 0, len(old.outputs), 0, time.perf_counter() - started)
     # Planning's memo is only as good as the code that wrote it.
     memo = Memo(previous=old.memo if old.code == CODE_FINGERPRINT else {})
-    content, plan = load_and_plan(paths, base_url, memo, workers_for(workers))
+    content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), cache_path(paths.out))
     from .keys import plan_outputs
     from .render import Renderer
 

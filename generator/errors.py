@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -49,11 +50,18 @@ def format_errors(errors: list[ContentError]) -> str:
 
 def display_path(path: Path, root: Path | None = None) -> str:
     """Show a path relative to the working folder when possible, as editors expect."""
+    resolved = path.resolve()
     for base in (root, Path.cwd()):
         if base is None:
             continue
         try:
-            return str(path.resolve().relative_to(base.resolve()))
+            return str(resolved.relative_to(_resolved(base)))
         except ValueError:
             continue
     return str(path)
+
+
+@lru_cache(maxsize=64)
+def _resolved(base: Path) -> Path:
+    # Loading shows every content file relative to the same folder: resolve it once, not per file.
+    return base.resolve()

@@ -65,6 +65,11 @@ def staging_path(out: Path) -> Path:
     return out.parent / f".{out.name}.staging"
 
 
+def cache_path(out: Path) -> Path:
+    """Where a build keeps parsed content for the next one: beside the output, so it is never deployed with it."""
+    return out.parent / f".{out.name}.cache" / "parsed.pickle"
+
+
 def prepare_staging(out: Path) -> Path:
     """An empty staging folder; leftovers of a killed build are removed first."""
     staging = staging_path(out)

@@ -13,6 +13,8 @@ import pytest
 from conftest import FIXTURE, ROOT, build, tree_digest
 
 import generator.build as build_module
+from generator.errors import BuildError
+from generator.write import cache_path
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -171,3 +173,15 @@ def test_no_change_rebuild_skips_loading(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(build_module, "load_and_plan", must_not_load)
     assert build(FIXTURE, out, workers=1).written == 0
+
+
+def test_errors_in_files_read_from_the_parse_cache_keep_their_lines(content_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    assert cache_path(out).is_file(), "the first build kept its parses"
+    # The payer file is unchanged, so its parse comes from the cache; the error is in it all the same.
+    (content_dir / "plan-types" / "medicare-part-d.yaml").unlink()
+    with pytest.raises(BuildError) as failed:
+        build(content_dir, out, workers=1)
+    lines = [(e.path, e.line, e.field) for e in failed.value.errors]
+    assert (str(Path("content/payers/fabrikam-rx.yaml")), 4, "plan_types") in lines
