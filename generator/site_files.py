@@ -10,7 +10,7 @@ from .plan import SitePlan
 from .urls import absolute
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SitemapEntry:
     """One <url> (or <sitemap>) line."""
 
@@ -19,16 +19,18 @@ class SitemapEntry:
 
 
 def hub_lastmods(content: Content, plan: SitePlan, guide_dates: list[date]) -> dict[str, date]:
-    """Each hub changes when its own record or any guide it lists changes; one pass over the guides."""
-    newest: dict[tuple[str, str], date] = {}
-    overall = date(1970, 1, 1)
+    """Each hub changes when its own record or any guide it lists changes."""
+    newest = {key: max(map(guide_dates.__getitem__, indices)) for key, indices in plan.by_record.items()}
+    # Plan types have no index of their own; a site has only a few distinct sets of them.
+    by_set: dict[tuple[str, ...], date] = {}
     for g, when in zip(plan.guides, guide_dates, strict=True):
-        overall = max(overall, when)
-        keys = [("payer", g.payer), ("treatment", g.treatment), ("reason", g.reason)]
-        keys += [("plan_type", s) for s in g.plan_types]
-        for key in keys:
-            if when > newest.get(key, date.min):
-                newest[key] = when
+        if when > by_set.get(g.plan_types, date.min):
+            by_set[g.plan_types] = when
+    for slugs, when in by_set.items():
+        for slug in slugs:
+            if when > newest.get(("plan_type", slug), date.min):
+                newest["plan_type", slug] = when
+    overall = max(guide_dates, default=date(1970, 1, 1))
     result = {}
     for h in plan.hubs:
         if h.kind in ("payer", "treatment", "reason", "plan_type"):
@@ -72,9 +74,12 @@ def sitemap_entries(content: Content, plan: SitePlan, noindex: set[int]) -> list
     guide_dates = guide_lastmods(content, plan)
     lastmods = hub_lastmods(content, plan, guide_dates)
     entries = [SitemapEntry(absolute(base, h.url), lastmods[h.url].isoformat()) for h in plan.hubs if h.kind != "404"]
+    # Every build computes these to fingerprint the sitemap, so once per distinct date, not per guide.
+    iso = {when: when.isoformat() for when in set(guide_dates)}
+    prefix = absolute(base, "")
     entries += [
-        SitemapEntry(absolute(base, g.url), guide_dates[i].isoformat())
-        for i, g in enumerate(plan.guides)
+        SitemapEntry(prefix + g.url, iso[when])
+        for i, (g, when) in enumerate(zip(plan.guides, guide_dates, strict=True))
         if i not in noindex
     ]
     return entries
