@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from conftest import FIXTURE, ROOT
 from lxml import etree
 
 from generator.load import load_content
+from generator.model import Content
 from generator.plan import plan_pages
-from generator.site_files import guide_lastmods, sitemap_entries, split_sitemap
+from generator.site_files import guide_lastmods, hub_lastmods, sitemap_entries, split_sitemap
 from generator.validate import validate_content
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -98,25 +100,29 @@ def test_sitemap_splits_into_an_index_past_the_limit() -> None:
     ]
 
 
-def test_guide_lastmod_is_the_newest_review_date_of_every_record_the_guide_shows() -> None:
+KINDS_DATED = ("payers", "treatments", "reasons", "plan_types", "pairs")
+
+
+def _distinctly_dated(newest: str) -> Content:
+    """The fixture content with a different review date on every record, the `newest` kind's the latest.
+
+    A guide's date is the maximum over the records it shows, so only the newest kind decides
+    it: the tests run once with each kind newest, and a record left out of a maximum shows.
+    """
     content = validate_content(load_content(FIXTURE))
-    # Distinct dates for every record, so any record left out of the maximum shows.
     day = iter(range(1, 400))
-    dated = {
-        kind: {
-            slug: replace(r, last_reviewed=date(2026, 1, 1) + timedelta(days=next(day))) for slug, r in records.items()
+    dated: dict[str, dict] = {}
+    for kind in sorted(KINDS_DATED, key=lambda k: k == newest):
+        records = getattr(content, kind)
+        dated[kind] = {
+            key: replace(r, last_reviewed=date(2026, 1, 1) + timedelta(days=next(day))) for key, r in records.items()
         }
-        for kind, records in (
-            ("payers", content.payers),
-            ("treatments", content.treatments),
-            ("reasons", content.reasons),
-            ("plan_types", content.plan_types),
-        )
-    }
-    pairs = {
-        k: replace(p, last_reviewed=date(2026, 1, 1) + timedelta(days=next(day))) for k, p in content.pairs.items()
-    }
-    content = replace(content, **dated, pairs=pairs)
+    return replace(content, **dated)
+
+
+@pytest.mark.parametrize("newest", KINDS_DATED)
+def test_guide_lastmod_is_the_newest_review_date_of_every_record_the_guide_shows(newest: str) -> None:
+    content = _distinctly_dated(newest)
     plan = plan_pages(content)
     for g, when in zip(plan.guides, guide_lastmods(content, plan), strict=True):
         shown = [content.payers[g.payer], content.treatments[g.treatment], content.reasons[g.reason]]
@@ -124,3 +130,22 @@ def test_guide_lastmod_is_the_newest_review_date_of_every_record_the_guide_shows
         shown += [content.pairs[g.payer, g.treatment]] if (g.payer, g.treatment) in content.pairs else []
         assert when == max(r.last_reviewed for r in shown), g.url
     assert any((g.payer, g.treatment) in content.pairs for g in plan.guides), "a pair note takes part"
+
+
+@pytest.mark.parametrize("newest", KINDS_DATED)
+def test_hub_lastmod_is_the_newest_of_its_record_and_the_guides_it_lists(newest: str) -> None:
+    content = _distinctly_dated(newest)
+    plan = plan_pages(content)
+    dates = guide_lastmods(content, plan)
+    lastmods = hub_lastmods(content, plan, dates)
+    for hub in plan.hubs:
+        if hub.kind == "plan_type":
+            listed = [d for g, d in zip(plan.guides, dates, strict=True) if hub.slug in g.plan_types]
+        elif hub.kind in ("payer", "treatment", "reason"):
+            listed = [d for g, d in zip(plan.guides, dates, strict=True) if getattr(g, hub.kind) == hub.slug]
+        else:
+            assert lastmods[hub.url] == max(dates), hub.url
+            continue
+        own = getattr(content, hub.kind + "s")[hub.slug].last_reviewed
+        assert listed and lastmods[hub.url] == max(own, *listed), hub.url
+    assert len({lastmods[h.url] for h in plan.hubs}) > 1, "the dates differ, so a wrong maximum would show"
