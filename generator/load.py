@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,10 +162,15 @@ class ParseCache:
         """Keep this build's parses for the next one; only the files that exist now, so it never grows stale."""
         if self.path is None or self.current.keys() == self.previous.keys():
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_bytes(pickle.dumps((self.stamp, self.current), protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, self.path)  # a killed build leaves the old cache or the new, never half of one
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(pickle.dumps((self.stamp, self.current), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, self.path)  # a killed build leaves the old cache or the new, never half of one
+        except OSError:
+            # Only time is lost without a cache; a build must not fail for want of one.
+            with suppress(OSError):
+                tmp.unlink()
 
 
 _NOWHERE = Path()

@@ -163,3 +163,9 @@ def test_the_cache_keeps_only_files_that_exist(content_dir: Path, tmp_path: Path
     (content_dir / "treatments" / "ocrevus.md").unlink()
     load_content(content_dir, ParseCache(cache))
     assert len(ParseCache(cache).previous) == before - 1
+
+
+def test_a_cache_that_cannot_be_written_costs_time_not_the_load(content_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("in the way of the cache folder", "utf-8")
+    raw = load_content(content_dir, ParseCache(tmp_path / "a-file" / "parsed.pickle"))
+    assert _snapshot(raw) == _snapshot(load_content(content_dir))
