@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,32 +101,33 @@ def build_site(
     """Build the whole site; the previous output is replaced only if everything succeeded."""
     started = time.perf_counter()
     recover_commit(paths.out)
-    old = Manifest.read(paths.out)
-    source = source_fingerprint(paths, base_url)
-    if paths.out.is_dir() and old.source == source:
-        # Not one input byte changed: skip loading and planning altogether.
-        discard(paths.out)
-        return BuildResult(old.pages, len(old.outputs), 0, len(old.outputs), 0, time.perf_counter() - started)
-    # Planning's memo is only as good as the code that wrote it.
-    memo = Memo(previous=old.memo if old.code == CODE_FINGERPRINT else {})
-    content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), cache_path(paths.out))
-    from .keys import plan_outputs
-    from .render import Renderer
+    with _collector_paused():
+        old = Manifest.read(paths.out)
+        source = source_fingerprint(paths, base_url)
+        if paths.out.is_dir() and old.source == source:
+            # Not one input byte changed: skip loading and planning altogether.
+            discard(paths.out)
+            return BuildResult(old.pages, len(old.outputs), 0, len(old.outputs), 0, time.perf_counter() - started)
+        # Planning's memo is only as good as the code that wrote it.
+        memo = Memo(previous=old.memo if old.code == CODE_FINGERPRINT else {})
+        content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), cache_path(paths.out))
+        from .keys import plan_outputs
+        from .render import Renderer
 
-    renderer = Renderer(content, plan, paths.templates)
-    jobs = plan_outputs(content, plan, renderer, paths)
-    pages = len(plan.guides) + len(plan.hubs)
-    static = static_inputs(paths.static)
-    new = Manifest(
-        inputs={job.rel: job.key for job in jobs} | static,
-        source=source,
-        pages=pages,
-        code=CODE_FINGERPRINT,
-        memo=memo.current,
-    )
-    stale = [job for job in jobs if old.inputs.get(job.rel) != job.key or job.rel not in old.outputs]
-    removed = sorted(set(old.outputs) - set(new.inputs))
-    in_place = paths.out.is_dir() and bool(old.outputs) and len(stale) + len(removed) <= len(jobs) // 2
+        renderer = Renderer(content, plan, paths.templates)
+        jobs = plan_outputs(content, plan, renderer, paths)
+        pages = len(plan.guides) + len(plan.hubs)
+        static = static_inputs(paths.static)
+        new = Manifest(
+            inputs={job.rel: job.key for job in jobs} | static,
+            source=source,
+            pages=pages,
+            code=CODE_FINGERPRINT,
+            memo=memo.current,
+        )
+        stale = [job for job in jobs if old.inputs.get(job.rel) != job.key or job.rel not in old.outputs]
+        removed = sorted(set(old.outputs) - set(new.inputs))
+        in_place = paths.out.is_dir() and bool(old.outputs) and len(stale) + len(removed) <= len(jobs) // 2
     staging = prepare_staging(paths.out)
     try:
         if in_place:
@@ -139,6 +142,26 @@ def build_site(
         raise
     files = len(new.outputs)  # pages, site files and static files, as the no-change summary counts them
     return BuildResult(pages, files, len(changed), files - len(changed), len(removed), time.perf_counter() - started)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off Python's cycle collector while the build reads, plans and fingerprints.
+
+    These steps make millions of small objects and no reference cycles (gc.collect() finds
+    nothing unreachable after them, on the 10,000-page bench site), yet each of the
+    collector's full passes walks every object alive, and at 100,000 pages it made several:
+    planning and fingerprinting took 4.2 s with it and 2.3 s without (same process, tmpfs).
+    Rendering runs templates, so there the collector runs, over new objects only (see
+    _render_all).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _build_whole(jobs, stale, renderer, staging, paths, old, new, static, workers, progress) -> list[str]:
@@ -213,8 +236,14 @@ def _render_all(jobs, renderer, staging, out, old, new, workers, progress, link_
     state = _RenderState(jobs, renderer, staging, out, old, link_same)
     changed: list[str] = []
     done = 0
-    for results in fork_map(_render_one, state, range(len(jobs)), workers, chunk=64):
-        done = _collect(results, new, changed, done, len(jobs), progress)
+    # What exists now (content, plan, manifests) lives until the build ends: the collector's
+    # passes while rendering need only look at what rendering makes.
+    gc.freeze()
+    try:
+        for results in fork_map(_render_one, state, range(len(jobs)), workers, chunk=64):
+            done = _collect(results, new, changed, done, len(jobs), progress)
+    finally:
+        gc.unfreeze()
     return sorted(changed)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -185,3 +186,12 @@ def test_errors_in_files_read_from_the_parse_cache_keep_their_lines(content_dir:
         build(content_dir, out, workers=1)
     lines = [(e.path, e.line, e.field) for e in failed.value.errors]
     assert (str(Path("content/payers/fabrikam-rx.yaml")), 4, "plan_types") in lines
+
+
+def test_the_cycle_collector_is_back_on_after_a_build_that_worked_or_failed(content_dir: Path, tmp_path: Path) -> None:
+    build(content_dir, tmp_path / "public", workers=1)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    (content_dir / "plan-types" / "medicare-part-d.yaml").unlink()
+    with pytest.raises(BuildError):
+        build(content_dir, tmp_path / "public", workers=1)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
