@@ -152,3 +152,12 @@ def test_collision_between_guide_and_hub_is_an_error(content: Content) -> None:
         "content: slug: plan_type page medicare-part-d and guide plan-types × medicare-part × d "
         "would both be written to plan-types/medicare-part-d/index.html; rename one slug"
     )
+
+
+@pytest.mark.parametrize("slug", ["..", ".", "a\\b"])
+def test_a_url_that_would_leave_the_output_folder_is_an_error(content: Content, slug: str) -> None:
+    # Validation refuses such slugs; planning checks again, since a wrong path would write anywhere.
+    payer = replace(content.payers["northwind"], slug=slug)
+    with pytest.raises(BuildError) as caught:
+        plan_pages(replace(content, payers={slug: payer}))
+    assert "would write outside the output folder" in str(caught.value)
