@@ -8,7 +8,6 @@ go out and results come back.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -39,6 +38,9 @@ def fork_map(
         for batch in batches:
             yield [work(state, item) for item in batch]
         return
+    # Imported only when there is work to fork: 15-18 ms, which a small rebuild never needs.
+    import multiprocessing
+
     _INHERITED[:] = [work, state]
     # Objects that exist at the fork are moved out of the collector's sight: a worker's
     # collections then skip them, and do not write to (and so copy) the pages they share.
