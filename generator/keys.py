@@ -47,21 +47,12 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
     # Related links are indices into the guide list; they mean the same pages while the list is the same.
     guides_fp = hash_parts(shared, *(g.url for g in plan.guides))
     payers, treatments, reasons, plan_types = (record[k] for k in ("payers", "treatments", "reasons", "plan_types"))
-    # What a guide shows comes in two parts shared by many guides: its payer and treatment
-    # (with their pair note), and its reason and plan types. Each is joined once per key.
-    by_pair: dict[tuple[str, str], str] = {}
-    by_rules: dict[tuple[str, tuple[str, ...]], str] = {}
+    parts = plan.guide_parts(
+        lambda payer, treatment: f"{payers[payer]}|{treatments[treatment]}|{pairs.get((payer, treatment), '')}",
+        lambda reason, slugs: "|".join([reasons[reason], *(plan_types[s] for s in slugs)]),
+    )
     jobs = []
-    for i, g in enumerate(plan.guides):
-        pair = by_pair.get((g.payer, g.treatment))
-        if pair is None:
-            note = pairs.get((g.payer, g.treatment), "")
-            pair = by_pair[g.payer, g.treatment] = f"{payers[g.payer]}|{treatments[g.treatment]}|{note}"
-        rules = by_rules.get((g.reason, g.plan_types))
-        if rules is None:
-            rules = by_rules[g.reason, g.plan_types] = "|".join(
-                [reasons[g.reason], *(plan_types[s] for s in g.plan_types)]
-            )
+    for i, (g, (pair, rules)) in enumerate(zip(plan.guides, parts, strict=True)):
         flag = "noindex" if i in noindex else ""
         key = digest(f"{guides_fp}|{pair}|{rules}|{plan.related[i]}|{flag}".encode())
         jobs.append(OutputJob(rel_path(g.url), key, partial(_render_guide, i), i))

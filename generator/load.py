@@ -145,7 +145,7 @@ class ParseCache:
             return {}
         return files if stamp == self.stamp and isinstance(files, dict) else {}
 
-    def parse(self, kind: str, text: str, parse: Callable[[], RawFile]) -> RawFile:
+    def parse(self, kind: str, text: str, path: Path, shown: str, parse: Callable[[], RawFile]) -> RawFile:
         """The parse of `text` as `kind`, from the cache when the same text parsed cleanly before."""
         key = digest(f"{kind}\0{text}".encode())
         hit = self.current.get(key) or self.previous.get(key)
@@ -155,8 +155,7 @@ class ParseCache:
                 self.current[key] = (raw.data, raw.body, raw.body_line)
             return raw
         self.current[key] = hit
-        data, body, body_line = hit
-        return RawFile(_NOWHERE, "", data, body, body_line)
+        return RawFile(path, shown, *hit)
 
     def save(self) -> None:
         """Keep this build's parses for the next one; only the files that exist now, so it never grows stale."""
@@ -173,38 +172,28 @@ class ParseCache:
                 tmp.unlink()
 
 
-_NOWHERE = Path()
-"""The path of a parse before `_placed` gives it the file's."""
-
-
 def load_yaml_file(path: Path, root: Path, cache: ParseCache | None = None) -> RawFile:
     """Read one YAML content file."""
-    shown = display_path(path, root)
-    text, errors = read_text(path, shown)
-    if text is None:
-        return RawFile(path, shown, _empty(), errors=errors)
-
-    def parse() -> RawFile:
-        data, errors = parse_yaml(text, shown)
-        return RawFile(path, shown, data if data is not None else _empty(), errors=errors)
-
-    return _placed((cache or ParseCache()).parse("yaml", text, parse), path, shown)
+    return _load_file(path, root, "yaml", cache)
 
 
 def load_markdown_file(path: Path, root: Path, cache: ParseCache | None = None) -> RawFile:
     """Read a Markdown file whose YAML front matter sits between two `---` lines."""
+    return _load_file(path, root, "markdown", cache)
+
+
+def _load_file(path: Path, root: Path, kind: str, cache: ParseCache | None) -> RawFile:
     shown = display_path(path, root)
     text, errors = read_text(path, shown)
     if text is None:
         return RawFile(path, shown, _empty(), errors=errors)
-    return _placed(
-        (cache or ParseCache()).parse("markdown", text, lambda: _parse_markdown(text, path, shown)), path, shown
-    )
+    parse = _parse_markdown if kind == "markdown" else _parse_yaml_file
+    return (cache or ParseCache()).parse(kind, text, path, shown, lambda: parse(text, path, shown))
 
 
-def _placed(raw: RawFile, path: Path, shown: str) -> RawFile:
-    raw.path, raw.shown = path, shown
-    return raw
+def _parse_yaml_file(text: str, path: Path, shown: str) -> RawFile:
+    data, errors = parse_yaml(text, shown)
+    return RawFile(path, shown, data if data is not None else _empty(), errors=errors)
 
 
 def _parse_markdown(text: str, path: Path, shown: str) -> RawFile:

@@ -44,12 +44,15 @@ def fork_map(
     _INHERITED[:] = [work, state]
     # Objects that exist at the fork are moved out of the collector's sight: a worker's
     # collections then skip them, and do not write to (and so copy) the pages they share.
+    # A caller that froze objects itself (a build does) unfreezes them itself, when it ends.
+    frozen_by_caller = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(batches))) as pool:
             yield from pool.imap_unordered(_run_batch, batches)
     finally:
-        gc.unfreeze()
+        if not frozen_by_caller:
+            gc.unfreeze()
         _INHERITED.clear()
 
 

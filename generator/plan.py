@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TypeVar
 
 from .errors import BuildError, ContentError
 from .memo import Memo, fingerprint
@@ -12,6 +14,9 @@ from .model import Content, Payer, PlanType, Reason, Treatment
 from .related import choose_related
 from .similarity import NearCopyWork
 from .urls import guide_url, hub_url, rel_path
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,26 @@ class SitePlan:
     def guides_for(self, kind: str, slug: str) -> list[GuidePage]:
         """Guide pages showing one payer, treatment or reason, in plan order."""
         return [self.guides[i] for i in self.by_record.get((kind, slug), [])]
+
+    def guide_parts(
+        self, of_pair: Callable[[str, str], A], of_rules: Callable[[str, tuple[str, ...]], B]
+    ) -> Iterator[tuple[A, B]]:
+        """For each guide in plan order, `of_pair(payer, treatment)` and `of_rules(reason, plan_types)`.
+
+        What a guide shows splits into two parts that many guides share: its payer and
+        treatment (with their pair note), and its reason and plan types. A 100,000-page plan
+        has a few thousand of each, so each is computed once per distinct key, not per guide.
+        """
+        pairs: dict[tuple[str, str], A] = {}
+        rules: dict[tuple[str, tuple[str, ...]], B] = {}
+        for g in self.guides:
+            pair = pairs.get((g.payer, g.treatment))
+            if pair is None:
+                pair = pairs[g.payer, g.treatment] = of_pair(g.payer, g.treatment)
+            rule = rules.get((g.reason, g.plan_types))
+            if rule is None:
+                rule = rules[g.reason, g.plan_types] = of_rules(g.reason, g.plan_types)
+            yield pair, rule
 
 
 def relevant_plan_types(

@@ -42,30 +42,20 @@ def hub_lastmods(content: Content, plan: SitePlan, guide_dates: list[date]) -> d
 
 
 def guide_lastmods(content: Content, plan: SitePlan) -> list[date]:
-    """Each guide's newest review date among the records it shows: when its facts last changed.
+    """Each guide's newest review date among the records it shows: when its facts last changed."""
 
-    Computed as the newer of two maxima, one per payer × treatment (with their pair note)
-    and one per reason × plan types: a 100,000-page plan has a few thousand of each.
-    """
-    by_pair: dict[tuple[str, str], date] = {}
-    by_rules: dict[tuple[str, tuple[str, ...]], date] = {}
-    dates = []
-    for g in plan.guides:
-        pair = by_pair.get((g.payer, g.treatment))
-        if pair is None:
-            note = content.pairs.get((g.payer, g.treatment))
-            pair = by_pair[g.payer, g.treatment] = max(
-                content.payers[g.payer].last_reviewed,
-                content.treatments[g.treatment].last_reviewed,
-                *([note.last_reviewed] if note else []),
-            )
-        rules = by_rules.get((g.reason, g.plan_types))
-        if rules is None:
-            rules = by_rules[g.reason, g.plan_types] = max(
-                content.reasons[g.reason].last_reviewed, *(content.plan_types[s].last_reviewed for s in g.plan_types)
-            )
-        dates.append(max(pair, rules))
-    return dates
+    def of_pair(payer: str, treatment: str) -> date:
+        note = content.pairs.get((payer, treatment))
+        return max(
+            content.payers[payer].last_reviewed,
+            content.treatments[treatment].last_reviewed,
+            *([note.last_reviewed] if note else []),
+        )
+
+    def of_rules(reason: str, slugs: tuple[str, ...]) -> date:
+        return max(content.reasons[reason].last_reviewed, *(content.plan_types[s].last_reviewed for s in slugs))
+
+    return [max(pair, rules) for pair, rules in plan.guide_parts(of_pair, of_rules)]
 
 
 def sitemap_entries(content: Content, plan: SitePlan, noindex: set[int]) -> list[SitemapEntry]:
