@@ -43,7 +43,7 @@ GENERATOR_VERSION = 1
 """Bump whenever the synthetic content changes, so old `.bench/` folders are regenerated."""
 
 PROJECT = Path(__file__).resolve().parent.parent
-CODE = Path(os.environ.get("BENCH_CODE", PROJECT))
+CODE = Path(os.environ.get("BENCH_CODE") or PROJECT)  # set but empty counts as unset
 """Where the timed builds take `generator` and its templates from: set BENCH_CODE to a checkout
 of an older commit to time it on the same synthetic content, in the same run of the machine."""
 REAL_CONTENT = PROJECT / "content"
@@ -697,6 +697,7 @@ me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource
 print(json.dumps({
     "pages": r.pages, "files": r.files, "written": r.written, "unchanged": r.unchanged, "removed": r.removed,
     "build_seconds": r.seconds, "clean_seconds": cleaned, "inner_seconds": time.perf_counter() - started,
+    **{f"step_{name}": seconds for name, seconds in getattr(r, "steps", {}).items()},  # older code has no steps
     "cpu_seconds": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
     "rss_self_kb": me.ru_maxrss,
     "rss_children_kb": kids.ru_maxrss,
@@ -916,12 +917,24 @@ def format_table(result: dict) -> str:
         lines.append(
             f"full build / {CASE_LABELS[case]}: {ratio:.1f}x" if ratio else f"full build / {CASE_LABELS[case]}: n/a"
         )
+    lines += _steps_lines(result)
     full = result["cases"]["full"]["median"]
     lines.append(
         f"(wall s is the whole child process: the full build's includes {full['clean_seconds']:.2f} s deleting the "
         f"old output and {full['wall_seconds'] - full['inner_seconds']:.2f} s of Python start-up and imports)"
     )
     return "\n".join(lines)
+
+
+def _steps_lines(result: dict) -> list[str]:
+    """Each case's build seconds by pipeline step (medians), where the timed code reports them."""
+    lines = []
+    for case in CASES:
+        m = result["cases"][case]["median"]
+        steps = [(key.removeprefix("step_"), value) for key, value in m.items() if key.startswith("step_")]
+        if steps:
+            lines.append(f"  {CASE_LABELS[case]}: " + ", ".join(f"{name} {value:.2f}" for name, value in steps))
+    return ["steps, build s (median per step):", *lines] if lines else []
 
 
 def write_report(out: Path, report: dict) -> None:

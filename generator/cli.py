@@ -23,6 +23,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     paths = _paths(args)
     result = build_site(paths, base_url=args.base_url, workers=args.jobs, progress=terminal_progress())
     print(result.summary(paths.out))
+    if args.timings:
+        print(result.steps_line())
     return 0
 
 
@@ -78,6 +80,7 @@ def make_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the site")
     common(build)
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    build.add_argument("--timings", action="store_true", help="also print the seconds of each step of the build")
     build.set_defaults(func=cmd_build)
 
     check = sub.add_parser("check", help="build if needed and run the quality gates")

@@ -68,7 +68,12 @@ def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: 
         < result["cases"]["rm_cp_floor"]["median"]["delete_seconds"]
         < result["cases"]["rm_cp_floor"]["median"]["wall_seconds"]
     )
+    steps = ["manifest", "imports", "load", "validate", "plan", "outputs", "render", "commit"]
+    assert [key.removeprefix("step_") for key in m["full"] if key.startswith("step_")] == steps
+    assert [key for key in m["no_change"] if key.startswith("step_")] == ["step_manifest"]
     printed = capsys.readouterr().out
+    assert "steps, build s (median per step):" in printed
+    assert "  full build: manifest " in printed and "render" in printed.split("  full build: manifest ")[1]
     assert "full build / cp -r floor:" in printed and "full build / rm -rf + cp -r floor:" in printed
     # The scratch site lives under .bench/ in the current folder, and every edit was undone.
     generate_content(tmp_path / "fresh", SIZE)

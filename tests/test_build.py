@@ -196,3 +196,32 @@ def test_the_cycle_collector_is_back_on_after_a_build_that_worked_or_failed(cont
     with pytest.raises(BuildError):
         build(content_dir, tmp_path / "public", workers=1)
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+PIPELINE_STEPS = ["manifest", "imports", "load", "validate", "plan", "outputs", "render", "commit"]
+
+
+def test_a_build_reports_the_seconds_of_each_step_and_they_add_up(content_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    full = build(content_dir, out, workers=1)
+    assert list(full.steps) == PIPELINE_STEPS
+    assert all(seconds >= 0 for seconds in full.steps.values())
+    # Each step runs from the end of the one before, so together they are the build, less its set-up.
+    assert 0.9 * full.seconds <= sum(full.steps.values()) <= full.seconds
+    body = content_dir / "treatments/ocrevus.md"
+    body.write_text(body.read_text("utf-8").replace("Plans want", "Most plans want"), "utf-8")
+    assert list(build(content_dir, out, workers=1).steps) == PIPELINE_STEPS
+    assert list(build(content_dir, out, workers=1).steps) == ["manifest"], "a no-change rebuild stops there"
+
+
+def test_build_timings_prints_the_steps_after_the_summary(tmp_path: Path, capsys) -> None:
+    from generator.cli import main
+
+    assert (
+        main(["build", "--content", str(FIXTURE), "--out", str(tmp_path / "public"), "--jobs", "1", "--timings"]) == 0
+    )
+    summary, steps = capsys.readouterr().out.strip().splitlines()[-2:]
+    assert summary.startswith("Built ") and steps.startswith("Steps: manifest ")
+    assert [part.split()[0] for part in steps.removeprefix("Steps: ").split(", ")] == PIPELINE_STEPS
+    main(["build", "--content", str(FIXTURE), "--out", str(tmp_path / "public"), "--jobs", "1"])
+    assert "Steps:" not in capsys.readouterr().out, "only when asked for"
