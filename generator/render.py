@@ -91,11 +91,6 @@ def ascii_html(html: str) -> str:
     return html if html.isascii() else html.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
-def fill(text: str, names: dict[str, str]) -> Markup:
-    """Escape text, then put the escaped payer and treatment names in their placeholders."""
-    return fill_html(str(escape(text)), names)
-
-
 _PLACEHOLDER = re.compile(r"\{(payer|treatment)\}")
 
 

@@ -7,11 +7,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup, escape
 
 from generator.build import BuildResult, Paths, build_site
+from generator.render import fill_html
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "site"
+
+
+def fill(text: str, names: dict[str, str]) -> Markup:
+    """Plain text as a template shows it (escaped), then with the names put in: what a page does to a field."""
+    return fill_html(str(escape(text)), names)
 
 
 def fixture_paths(content: Path, out: Path) -> Paths:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from conftest import fill
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.fields import SLUG_RE
 from generator.markdown import render_markdown
-from generator.render import fill, fill_html
+from generator.render import fill_html
 from generator.urls import slugify
 
 # pelican's slugify table as seeds: punctuation, accents, case and spaces

@@ -9,9 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import build
-
-from generator.render import fill
+from conftest import build, fill
 
 SECTION_IDS = ("rights", "requirements", "angle", "worksheet", "timeline", "next-steps", "cta", "related", "sources")
 GUIDE = "northwind/entresto/not-medically-necessary/index.html"
