@@ -44,17 +44,21 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
     }
     pairs = {k: hash_parts(repr(v)) for k, v in content.pairs.items()}
     noindex = plan.noindex
-    # Related links are indices into the guide list; they mean the same pages while the list is the same.
-    guides_fp = hash_parts(shared, *(g.url for g in plan.guides))
+    # A guide's related links are chosen from the guide list alone, which plan.fingerprint
+    # covers: while it is unchanged, a guide's path stands for its links.
+    listing = hash_parts(shared, plan.fingerprint)
     payers, treatments, reasons, plan_types = (record[k] for k in ("payers", "treatments", "reasons", "plan_types"))
     parts = plan.guide_parts(
-        lambda payer, treatment: f"{payers[payer]}|{treatments[treatment]}|{pairs.get((payer, treatment), '')}",
-        lambda reason, slugs: "|".join([reasons[reason], *(plan_types[s] for s in slugs)]),
+        lambda payer, treatment: _half(
+            f"{listing}|{payers[payer]}|{treatments[treatment]}|{pairs.get((payer, treatment), '')}"
+        ),
+        lambda reason, slugs: _half("|".join([listing, reasons[reason], *(plan_types[s] for s in slugs)])),
     )
     jobs = []
     for i, (g, (pair, rules)) in enumerate(zip(plan.guides, parts, strict=True)):
-        flag = "noindex" if i in noindex else ""
-        key = digest(f"{guides_fp}|{pair}|{rules}|{plan.related[i]}|{flag}".encode())
+        # Each half is hashed once per payer-treatment pair or per reason and plan types, not
+        # once per guide (plan_outputs at 100,000 pages: 0.95-1.00 s before, 0.68-0.82 s after).
+        key = pair + rules + ("n" if i in noindex else "i")
         jobs.append(OutputJob(rel_path(g.url), key, partial(_render_guide, i), i))
     hub_urls = ",".join(h.url for h in plan.hubs)
     for h in plan.hubs:
@@ -75,6 +79,11 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
         jobs.append(OutputJob(rel_path(h.url), key, partial(_render_hub, h)))
     jobs += _site_file_jobs(content, plan, noindex, shared)
     return jobs
+
+
+def _half(text: str) -> str:
+    """Half a guide's key: 64 bits of a fingerprint, so that two halves are as long as one key."""
+    return digest(text.encode("utf-8"))[:16]
 
 
 def _render_guide(index: int, renderer: Renderer) -> str:

@@ -54,9 +54,12 @@ class SitePlan:
     guides: list[GuidePage]
     hubs: list[HubPage]
     redirects: list[Redirect]
-    related: list[tuple[int, ...]] = field(default_factory=list)
+    related: list[list[int]] = field(default_factory=list)
     noindex: set[int] = field(default_factory=set)
     by_record: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    fingerprint: str = ""
+    """The guide list and everything related guides are chosen from: while it is the same, so
+    are the related guides at each index."""
 
     def guides_for(self, kind: str, slug: str) -> list[GuidePage]:
         """Guide pages showing one payer, treatment or reason, in plan order."""
@@ -142,8 +145,8 @@ def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1) -> 
     _check_unique_paths(plan)
     categories = {slug: content.treatments[slug].category for slug in {g.treatment for g in guides}}
     pages = "\n".join(f"{g.payer} {g.treatment} {g.reason} {g.url}" for g in guides)
-    related_inputs = fingerprint((content.site.related, sorted(categories.items()), pages))
-    requests = {"related": (related_inputs, partial(choose_related, guides, content))}
+    plan.fingerprint = fingerprint((content.site.related, sorted(categories.items()), pages))
+    requests = {"related": (plan.fingerprint, partial(choose_related, guides, content))}
     gates = content.site.gates
     # Near-copies and thin pages stay reachable but out of search results and the sitemap.
     near_copies = None
@@ -152,7 +155,7 @@ def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1) -> 
         requests |= near_copies.requests
     # Related guides come first: one request as costly as many near-copy ones.
     decided = memo.get_all(requests, workers if len(guides) >= PARALLEL_PLANNING else 1)
-    plan.related = [tuple(r) for r in decided["related"]]  # tuples again after a trip through the JSON manifest
+    plan.related = decided["related"]
     if near_copies:
         plan.noindex = near_copies.chosen(decided)
     return plan

@@ -31,7 +31,7 @@ def _take(pool: list[int], seed: int, limit: int, chosen: list[int], own: int) -
                 return
 
 
-def choose_related(guides: list[GuidePage], content: Content) -> list[tuple[int, ...]]:
+def choose_related(guides: list[GuidePage], content: Content) -> list[list[int]]:
     """For each guide, indices of related guides: same payer, same treatment, other reasons, then fill."""
     category = {slug: t.category for slug, t in content.treatments.items()}
     same_cat: dict[tuple[str, str, str], list[int]] = defaultdict(list)
@@ -60,5 +60,5 @@ def choose_related(guides: list[GuidePage], content: Content) -> list[tuple[int,
         _take(by_payer[g.payer], seed, limits.minimum - len(chosen), chosen, i)
         _take(by_treatment[g.treatment], seed, limits.minimum - len(chosen), chosen, i)
         _take(everything, seed, limits.minimum - len(chosen), chosen, i)
-        related.append(tuple(chosen))
+        related.append(chosen)  # lists, as the memo gives them back from the JSON manifest
     return related

@@ -410,7 +410,7 @@ class Renderer:
             Link("", reason.name),
         ]
 
-    def related_groups(self, page: GuidePage, related: tuple[int, ...]) -> list[tuple[str, Markup]]:
+    def related_groups(self, page: GuidePage, related: list[int]) -> list[tuple[str, Markup]]:
         """Related guides grouped as the reader thinks of them, each link rendered once per target."""
         c = self.content
         payer, treatment = c.payers[page.payer].short_name, c.treatments[page.treatment].short_name

@@ -38,6 +38,38 @@ def test_serial_parallel_and_incremental_builds_are_identical(content_dir: Path,
     assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel") == tree_digest(incremental)
 
 
+# Edits that change what other pages show or link to: a guide's related links, its names in
+# other guides' lists, the set of guides. An incremental build must still match a fresh one.
+EDITS = {
+    "treatment category": ("treatments/ocrevus.md", "category: neurology", "category: cardiology"),
+    "payer short name": ("payers/contoso.yaml", "short_name: Contoso\n", "short_name: Contoso Care\n"),
+    "payer plan types": ("payers/contoso.yaml", "[employer-self-funded, medicare-advantage]", "[employer-self-funded]"),
+    "reason title": ("reasons/step-therapy.yaml", "denied under step therapy", "refused under step therapy"),
+    "plan type name": ("plan-types/medicare-advantage.yaml", "short_name: Medicare Advantage", "short_name: MA"),
+    "related limits": ("site.yaml", "  same_payer: 3", "  same_payer: 1"),
+    # One guide fewer: every later guide's related links are chosen again.
+    "payer exclusion": (
+        "payers/contoso.yaml",
+        "redirect_from:",
+        "exclude:\n  - treatment: ocrevus\n    reason: step-therapy\nredirect_from:",
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_incremental_build_after_an_edit_matches_a_fresh_one(edit: str, content_dir: Path, tmp_path: Path) -> None:
+    incremental = tmp_path / "incremental"
+    build(content_dir, incremental, workers=1)
+    name, old, new = EDITS[edit]
+    path = content_dir / name
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    result = build(content_dir, incremental, workers=1)
+    assert result.written > 0
+    assert tree_digest(incremental) == tree_digest(_fresh(content_dir, tmp_path / "fresh"))
+
+
 def test_no_change_rebuild_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "public"
     first = build(FIXTURE, out, workers=1)
