@@ -682,7 +682,7 @@ def planned_pages(site: BenchSite) -> dict:
 # ----------------------------------------------------------------------------------------
 
 WRAPPER = """
-import json, resource, shutil, sys, time
+import json, os, resource, shutil, sys, time
 from pathlib import Path
 a = json.loads(sys.argv[1])
 sys.path.insert(0, a["code"])  # the checkout being timed wins over the one in the current folder
@@ -702,6 +702,8 @@ print(json.dumps({
     "rss_self_kb": me.ru_maxrss,
     "rss_children_kb": kids.ru_maxrss,
 }))
+sys.stdout.flush()
+os._exit(0)  # as `python -m generator` leaves: without freeing every object first
 """
 """Runs one build in-process and reports its own peak memory and CPU time (its workers
 included): the parent's RUSAGE_CHILDREN only keeps the largest child so far, so per-case

@@ -257,3 +257,27 @@ def test_build_timings_prints_the_steps_after_the_summary(tmp_path: Path, capsys
     assert [part.split()[0] for part in steps.removeprefix("Steps: ").split(", ")] == PIPELINE_STEPS
     main(["build", "--content", str(FIXTURE), "--out", str(tmp_path / "public"), "--jobs", "1"])
     assert "Steps:" not in capsys.readouterr().out, "only when asked for"
+
+
+def test_the_command_line_exits_with_its_code_and_its_output_reaches_a_pipe(content_dir: Path, tmp_path: Path) -> None:
+    # python -m generator leaves through os._exit, which skips flushing: a pipe must still get every line.
+    out = tmp_path / "public"
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "build",
+        "--content",
+        str(content_dir),
+        "--out",
+        str(out),
+        "--timings",
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as on most machines
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Built ") and "\nSteps: manifest " in done.stdout
+    (content_dir / "payers/contoso.yaml").write_text("name: [unclosed\n", "utf-8")
+    failed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    assert failed.returncode == 1
+    assert "contoso.yaml:2: YAML syntax error" in failed.stderr and failed.stdout == ""
