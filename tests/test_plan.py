@@ -10,7 +10,7 @@ from conftest import FIXTURE
 from generator.errors import BuildError
 from generator.load import load_content
 from generator.model import Content
-from generator.plan import plan_pages
+from generator.plan import HubPage, SitePlan, _check_unique_paths, plan_pages
 from generator.urls import check_permalink, guide_url, out_path
 from generator.validate import validate_content
 
@@ -152,6 +152,15 @@ def test_collision_between_guide_and_hub_is_an_error(content: Content) -> None:
         "content: slug: plan_type page medicare-part-d and guide plan-types × medicare-part × d "
         "would both be written to plan-types/medicare-part-d/index.html; rename one slug"
     )
+
+
+def test_a_folder_url_and_its_index_file_are_a_collision() -> None:
+    # Distinct URLs, one file: /a/ is written to a/index.html.
+    plan = SitePlan([], [HubPage("payer", "a", "/a/"), HubPage("404", "", "/a/index.html")], [])
+    with pytest.raises(BuildError) as caught:
+        _check_unique_paths(plan)
+    assert "404 page and payer page a would both be written to a/index.html" in str(caught.value)
+    _check_unique_paths(SitePlan([], [HubPage("payer", "a", "/a/"), HubPage("404", "", "/a/other.html")], []))
 
 
 @pytest.mark.parametrize("slug", ["..", ".", "a\\b"])
