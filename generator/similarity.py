@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
+from .fingerprints import hash_parts
 from .memo import Memo, fingerprint
 from .model import Content, Fact
 
@@ -236,8 +237,9 @@ class NearCopyWork:
         requests, pages = {}, {}
         for treatment, indices in members.items():
             guides = [plan.guides[i] for i in indices]
-            listing = "\n".join(f"{g.payer} {g.reason} {' '.join(g.plan_types)}" for g in guides)
-            inputs = fingerprint((shared, content.treatments[treatment], pairs[treatment], listing))
+            listing = "\n".join([" ".join((g.payer, g.reason, *g.plan_types)) for g in guides])
+            # The listing is hashed as it is, not through repr, which copies and scans it once more.
+            inputs = hash_parts(shared, repr(content.treatments[treatment]), repr(pairs[treatment]), listing)
             name = f"noindex:{treatment}"
             requests[name] = (inputs, partial(_decide, content, guides, weights, w, threshold, min_words))
             pages[name] = indices
