@@ -118,7 +118,7 @@ def test_duplicate_and_long_titles_fail(site: Path, content) -> None:
 
 
 def test_broken_json_ld_fails(site: Path) -> None:
-    edit(site / GUIDE, '"lastReviewed": "2026-11-20", ', "")
+    edit(site / GUIDE, '"lastReviewed":"2026-11-20",', "")
     edit(site / "northwind/entresto/step-therapy/index.html", '{"@context"', '{"@context" oops')
     errors = check_jsonld(read_site(site, BASE)).errors
     assert "/northwind/entresto/not-medically-necessary/: MedicalWebPage lacks lastReviewed" in errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from conftest import fill
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from generator.fields import SLUG_RE
 from generator.markdown import render_markdown
-from generator.render import fill_html
+from generator.render import _jsonld, fill_html
 from generator.urls import slugify
 
 # pelican's slugify table as seeds: punctuation, accents, case and spaces
@@ -80,3 +81,19 @@ def test_markdown_never_passes_raw_html(text: str, payload: str) -> None:
 def test_javascript_links_never_render_as_links(label: str) -> None:
     html = render_markdown(f"[{label}](javascript:alert(1))")
     assert 'href="javascript' not in html.lower()
+
+
+# Names as they reach JSON-LD: any text, including </script>, quotes, non-ASCII and controls.
+json_text = st.one_of(
+    st.sampled_from([*SEEDS, "</script><script>alert(1)</script>", 'a "b" & c']), st.text(max_size=60)
+)
+
+
+@settings(max_examples=300)
+@given(json_text, json_text)
+def test_jsonld_is_ascii_json_that_cannot_close_its_script_tag(name: str, other: str) -> None:
+    value = {"@type": "MedicalWebPage", "name": name, "about": {"name": other}, "position": 3}
+    text = str(_jsonld(value))
+    assert text.isascii()
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == value
