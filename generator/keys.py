@@ -46,13 +46,13 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
     noindex = plan.noindex
     # A guide's related links are chosen from the guide list alone, which plan.fingerprint
     # covers: while it is unchanged, a guide's path stands for its links.
-    listing = hash_parts(shared, plan.fingerprint)
+    guide_list = hash_parts(shared, plan.fingerprint)
     payers, treatments, reasons, plan_types = (record[k] for k in ("payers", "treatments", "reasons", "plan_types"))
     parts = plan.guide_parts(
         lambda payer, treatment: _half(
-            f"{listing}|{payers[payer]}|{treatments[treatment]}|{pairs.get((payer, treatment), '')}"
+            f"{guide_list}|{payers[payer]}|{treatments[treatment]}|{pairs.get((payer, treatment), '')}"
         ),
-        lambda reason, slugs: _half("|".join([listing, reasons[reason], *(plan_types[s] for s in slugs)])),
+        lambda reason, slugs: _half("|".join([guide_list, reasons[reason], *(plan_types[s] for s in slugs)])),
     )
     jobs = []
     for i, (g, (pair, rules)) in enumerate(zip(plan.guides, parts, strict=True)):

@@ -175,18 +175,14 @@ def _by_record(guides: list[GuidePage]) -> dict[tuple[str, str], list[int]]:
 
 
 def _hubs(content: Content, guides: list[GuidePage], by_record: dict[tuple[str, str], list[int]]) -> list[HubPage]:
-    used: dict[str, set[str]] = defaultdict(set)
-    for kind, slug in by_record:
-        used[kind].add(slug)
-    used["plan_type"] = set().union(*{g.plan_types for g in guides})
+    """A hub for each record that has guides; plan types have no index, so their set is made here."""
+    plan_types = set().union(*{g.plan_types for g in guides})
     hubs = [HubPage("home", "", "/"), HubPage("a-z", "", "/a-z/"), HubPage("404", "", "/404.html")]
-    for kind, records in (
-        ("payer", content.payers),
-        ("treatment", content.treatments),
-        ("reason", content.reasons),
-        ("plan_type", content.plan_types),
-    ):
-        hubs += [HubPage(kind, slug, hub_url(kind, slug)) for slug in records if slug in used[kind]]
+    for kind, records in (("payer", content.payers), ("treatment", content.treatments), ("reason", content.reasons)):
+        hubs += [HubPage(kind, slug, hub_url(kind, slug)) for slug in records if (kind, slug) in by_record]
+    hubs += [
+        HubPage("plan_type", slug, hub_url("plan_type", slug)) for slug in content.plan_types if slug in plan_types
+    ]
     return hubs
 
 
