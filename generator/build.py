@@ -136,14 +136,16 @@ def build_site(
     steps = Steps()
     recover_commit(paths.out)
     with _QuietCollector() as collector:
-        old = Manifest.read(paths.out)
         source = source_fingerprint(paths, base_url)
-        steps.done("manifest")
-        if paths.out.is_dir() and old.source == source:
+        last = Manifest.peek(paths.out)
+        if paths.out.is_dir() and last and last.source == source:
             # Not one input byte changed: skip loading and planning altogether.
+            steps.done("manifest")
             discard(paths.out)
             seconds = time.perf_counter() - started
-            return BuildResult(old.pages, len(old.outputs), 0, len(old.outputs), 0, seconds, steps.seconds)
+            return BuildResult(last.pages, last.files, 0, last.files, 0, seconds, steps.seconds)
+        old = Manifest.read(paths.out)
+        steps.done("manifest")
         # Planning's memo is only as good as the code that wrote it.
         memo = Memo(previous=old.memo if old.code == CODE_FINGERPRINT else {})
         content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), cache_path(paths.out), steps)

@@ -52,21 +52,59 @@ class Manifest:
             return cls()
 
     def dumps(self) -> bytes:
-        """Sorted JSON, so the manifest is itself deterministic.
+        """Deterministic JSON: the small fields first, in a fixed order, then the rest with sorted keys.
 
         orjson, not json: the manifest of a 10,000-page site is about 3 MB, and every build
         writes it, however small the edit (0.040 s with json, 0.003 s with orjson, same bytes).
+        The small fields lead so that `peek` can read them from the first bytes: at 100,000
+        pages the file is 30 MB and parsing it takes 0.26-0.41 s, most of a no-change rebuild.
         """
-        body = {
-            "version": MANIFEST_VERSION,
-            "inputs": self.inputs,
-            "outputs": self.outputs,
-            "source": self.source,
-            "pages": self.pages,
-            "code": self.code,
-            "memo": self.memo,
-        }
-        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        head = orjson.dumps(
+            {
+                "version": MANIFEST_VERSION,
+                "source": self.source,
+                "code": self.code,
+                "pages": self.pages,
+                "files": len(self.outputs),
+            }
+        )
+        body = orjson.dumps(
+            {"inputs": self.inputs, "memo": self.memo, "outputs": self.outputs}, option=orjson.OPT_SORT_KEYS
+        )
+        return head[:-1] + b"," + body[1:]
+
+    @staticmethod
+    def peek(out: Path) -> ManifestHead | None:
+        """The previous build's small fields, read from the manifest's first bytes; None when untrustworthy.
+
+        A manifest that does not end as `dumps` ends it (cut short by a full disk, say) is not
+        trusted, so the build reads it in full, finds it damaged and starts over.
+        """
+        try:
+            with open(out / MANIFEST, "rb") as f:
+                start = f.read(_HEAD_BYTES)
+                f.seek(-2, os.SEEK_END)
+                end = f.read()
+            cut = start.index(b',"inputs":')
+            head = orjson.loads(start[:cut] + b"}")
+            if end != b"}}" or head["version"] != MANIFEST_VERSION:
+                return None
+            return ManifestHead(head["source"], head["pages"], head["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+_HEAD_BYTES = 512
+"""Enough for the manifest's small fields: two 32-digit fingerprints and a few numbers."""
+
+
+@dataclass(frozen=True)
+class ManifestHead:
+    """What a no-change rebuild needs of the previous build: its input fingerprint and its counts."""
+
+    source: str
+    pages: int
+    files: int
 
 
 def staging_path(out: Path) -> Path:

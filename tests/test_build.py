@@ -10,12 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from conftest import FIXTURE, ROOT, build, tree_digest
 
 import generator.build as build_module
 from generator.errors import BuildError
-from generator.write import cache_path
+from generator.write import MANIFEST, Manifest, cache_path
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -80,6 +81,28 @@ def test_no_change_rebuild_writes_nothing(tmp_path: Path) -> None:
     files = [p for p in out.rglob("*") if p.is_file() and p.name != ".build-manifest.json"]
     assert first.files == first.written == result.files == result.unchanged == len(files)
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_the_manifest_is_one_json_document_whose_small_fields_a_rebuild_reads_first(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    first = build(FIXTURE, out, workers=1)
+    text = (out / MANIFEST).read_bytes()
+    assert text.startswith(b'{"version":') and orjson.loads(text)["files"] == first.files
+    whole, head = Manifest.read(out), Manifest.peek(out)
+    assert head is not None and (head.source, head.pages, head.files) == (whole.source, whole.pages, len(whole.outputs))
+    assert whole.dumps() == text
+
+
+def test_a_manifest_cut_short_is_not_trusted_and_the_rebuild_is_whole(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    first = build(FIXTURE, out, workers=1)
+    manifest = out / MANIFEST
+    manifest.write_bytes(manifest.read_bytes()[:1000])  # the small fields are still there
+    assert Manifest.peek(out) is None
+    result = build(FIXTURE, out, workers=1)
+    assert result.written == result.files == first.files
+    assert Manifest.peek(out) is not None
+    assert tree_digest(out) == tree_digest(_fresh(FIXTURE, tmp_path / "fresh"))
 
 
 def test_editing_one_treatment_rewrites_only_what_shows_it(content_dir: Path, tmp_path: Path) -> None:
