@@ -138,8 +138,9 @@ def build_site(
     with _QuietCollector() as collector:
         source = source_fingerprint(paths, base_url)
         last = Manifest.peek(paths.out)
-        if paths.out.is_dir() and last and last.source == source:
-            # Not one input byte changed: skip loading and planning altogether.
+        if last and last.source == source:
+            # Not one input byte changed: skip loading and planning altogether (a manifest that
+            # could be read means the output folder is there).
             steps.done("manifest")
             discard(paths.out)
             seconds = time.perf_counter() - started
