@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from conftest import fill
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup, escape
 
 from generator.fields import SLUG_RE
 from generator.markdown import render_markdown
-from generator.render import _jsonld, fill_html
+from generator.render import _jsonld, escape_output, fill_html, make_environment
 from generator.urls import slugify
 
 # pelican's slugify table as seeds: punctuation, accents, case and spaces
@@ -97,3 +99,26 @@ def test_jsonld_is_ascii_json_that_cannot_close_its_script_tag(name: str, other:
     assert text.isascii()
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == value
+
+
+outputs = st.one_of(
+    st.text(max_size=80),
+    st.text(max_size=80).map(Markup),
+    st.integers(),
+    st.none(),
+    st.sampled_from(["<script>", "a & b", "\"quoted\" 'single'", Markup("<em>kept</em>")]),
+)
+
+
+@given(outputs)
+def test_output_escaping_is_markupsafes(value: object) -> None:
+    escaped = escape_output(value)
+    assert type(escaped) is Markup
+    assert escaped == escape(value)
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_templates_escape_text_and_keep_markup(text: str, html: str) -> None:
+    env = make_environment(Path("templates"))
+    page = env.from_string("{{ text }}|{{ html }}").render(text=text, html=Markup(html))
+    assert page == f"{escape(text)}|{html}"
