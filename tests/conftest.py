@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from generator.build import BuildResult, Paths, build_site
 from generator.render import fill_html
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "site"
 
 
-def fill(text: str, names: dict[str, str]) -> Markup:
+def fill(text: str, names: dict[str, str]) -> str:
     """Plain text as a template shows it (escaped), then with the names put in: what a page does to a field."""
     return fill_html(str(escape(text)), names)
 

@@ -122,3 +122,14 @@ def test_templates_escape_text_and_keep_markup(text: str, html: str) -> None:
     env = make_environment(Path("templates"))
     page = env.from_string("{{ text }}|{{ html }}").render(text=text, html=Markup(html))
     assert page == f"{escape(text)}|{html}"
+
+
+PLACEHOLDER = re.compile(r"\{(payer|treatment)\}")
+braced = st.lists(st.sampled_from(["{", "}", "payer", "treatment", "{payer}", "{treatment}", "a", "<&"])).map("".join)
+
+
+@given(braced, braced, braced)
+def test_fill_is_one_left_to_right_pass_over_the_page(html: str, payer: str, treatment: str) -> None:
+    names = {"payer": payer, "treatment": treatment}
+    expected = PLACEHOLDER.sub(lambda m: str(escape(names[m[1]])), html)
+    assert fill_html(html, names) == expected
