@@ -687,15 +687,17 @@ def planned_pages(site: BenchSite) -> dict:
 # ----------------------------------------------------------------------------------------
 
 WRAPPER = """
-import json, os, resource, shutil, sys, time
+import json, os, resource, subprocess, sys, time
 from pathlib import Path
 a = json.loads(sys.argv[1])
 sys.path.insert(0, a["code"])  # the checkout being timed wins over the one in the current folder
 from generator.build import Paths, build_site
 started = time.perf_counter()
 if a["clean"]:
-    shutil.rmtree(a["out"], ignore_errors=True)
-    shutil.rmtree(a["cache"], ignore_errors=True)  # a full build starts cold: no parses kept from before
+    # `rm -rf`, as the delete-then-copy floor and Hugo's case delete, so all three pay the same
+    # for it (a copy of the 10,000-page output on this VM's disk: 4.5-4.9 s, and 5.3-5.8 s with
+    # shutil.rmtree). The parse cache goes too, so a full build starts cold.
+    subprocess.run(["rm", "-rf", a["out"], a["cache"]], check=True)
 cleaned = time.perf_counter() - started
 r = build_site(Paths(Path(a["content"]), Path(a["out"]), Path(a["templates"]), Path(a["static"])), workers=a["jobs"])
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
