@@ -26,11 +26,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, is_dataclass
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
 
+import orjson
 import yaml
 
 from .build import Paths, load_and_plan
@@ -813,12 +814,16 @@ def prepare_hugo_site(site: BenchSite) -> Path:
     shutil.copytree(HUGO_SITE, folder, ignore=shutil.ignore_patterns("README.md"))
     shutil.copytree(CODE / "static", folder / "static")
     (folder / "data").mkdir()
-    (folder / "data" / "site.json").write_text(json.dumps(hugo_data(site.content)), "utf-8")
+    (folder / "data" / "site.json").write_bytes(hugo_data(site.content))
     return folder
 
 
-def hugo_data(content_folder: Path) -> dict:
-    """Every validated record and every planned guide, as the Hugo site's templates read them."""
+def hugo_data(content_folder: Path) -> bytes:
+    """Every validated record and every planned guide as JSON, as the Hugo site's templates read them.
+
+    orjson writes the records as they are: dataclasses as objects, tuples as lists, dates as
+    ISO strings.
+    """
     content, plan = load_and_plan(Paths(content_folder, Path("unused"), CODE / "templates", CODE / "static"))
     guides = []
     for index, g in enumerate(plan.guides):
@@ -827,31 +832,20 @@ def hugo_data(content_folder: Path) -> dict:
             f"by {content.payers[g.payer].short_name}"
         )
         guides.append(
-            {"p": g.payer, "t": g.treatment, "r": g.reason, "pts": list(g.plan_types), "url": g.url}
-            | {"title": title, "rel": list(plan.related[index])}
+            {"p": g.payer, "t": g.treatment, "r": g.reason, "pts": g.plan_types, "url": g.url}
+            | {"title": title, "rel": plan.related[index]}
         )
-    return {
-        "site": {"title": content.site.title, "cta": _plain(content.site.cta)},
-        "payers": _plain(content.payers),
-        "treatments": _plain(content.treatments),
-        "reasons": _plain(content.reasons),
-        "plan_types": _plain(content.plan_types),
-        "pairs": {f"{payer}/{treatment}": _plain(note) for (payer, treatment), note in content.pairs.items()},
-        "guides": guides,
-    }
-
-
-def _plain(value: object) -> object:
-    """A record as JSON data: dataclasses as objects, tuples as lists, dates as ISO strings."""
-    if is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    return orjson.dumps(
+        {
+            "site": {"title": content.site.title, "cta": content.site.cta},
+            "payers": content.payers,
+            "treatments": content.treatments,
+            "reasons": content.reasons,
+            "plan_types": content.plan_types,
+            "pairs": {f"{payer}/{treatment}": note for (payer, treatment), note in content.pairs.items()},
+            "guides": guides,
+        }
+    )
 
 
 def time_hugo(hugo: str, site: BenchSite) -> dict:
@@ -866,8 +860,9 @@ def time_hugo(hugo: str, site: BenchSite) -> dict:
     wall = time.perf_counter() - started
     if returncode != 0:
         raise BenchError(f"hugo failed on {folder} (exit {returncode}):\n{stderr.strip()[-3000:]}")
-    pages = sum(1 for _, _, names in os.walk(out) for name in names if name == "index.html")
-    files = sum(len(names) for _, _, names in os.walk(out))
+    listed = [names for _, _, names in os.walk(out)]
+    pages = sum(names.count("index.html") for names in listed)
+    files = sum(len(names) for names in listed)
     shutil.rmtree(out)
     return {"wall_seconds": wall, "files": files, "pages": pages}
 
