@@ -6,9 +6,8 @@ import difflib
 import os
 from pathlib import Path
 
-from conftest import tree_digest
-
 import pytest
+from conftest import tree_digest
 
 GOLDEN = Path(__file__).parent / "golden"
 PAGES = [
