@@ -36,10 +36,10 @@ serve: $(STAMP)  ## preview at http://127.0.0.1:8000 with live reload
 	$(PY) -m generator serve
 
 bench: $(STAMP)  ## time synthetic builds of 1k, 10k and 100k pages
-	$(PY) -m generator bench
+	$(PY) -m bench
 
 bench-hugo: $(STAMP)  ## the same at 1k and 10k pages, with Hugo building the same site in every round
-	$(PY) -m generator bench --sizes 1000 10000 --hugo --report reports/bench-hugo.json
+	$(PY) -m bench --sizes 1000 10000 --hugo --report reports/bench-hugo.json
 
 golden: $(STAMP)  ## rewrite tests/golden/ from the fixture site; review the diff before committing
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py

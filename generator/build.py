@@ -1,56 +1,204 @@
-"""The pipeline on one screen: load → validate → plan → render → write."""
+"""The pipeline on one screen: fingerprint → load → validate → plan → outputs → render → write → commit."""
 
 from __future__ import annotations
 
-import gc
-import shutil
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .collector import QuietCollector
 from .errors import BuildError
-from .fingerprints import CODE_FINGERPRINT, source_fingerprint
-from .memo import Memo
+from .incremental.fingerprints import CODE_FINGERPRINT, digest, source_fingerprint
+from .incremental.manifest import Manifest, ManifestHead
+from .incremental.memo import Memo
 from .parallel import fork_map, workers_for
-from .write import (
-    Manifest,
-    cache_path,
-    commit,
-    commit_in_place,
-    copy_static,
-    digest,
-    discard,
-    journal_path,
-    link_previous,
-    prepare_staging,
-    recover_commit,
-    write_file,
-)
+from .paths import Paths, cache_path
+from .progress import Progress, Steps, terminal_progress
+from .write import Batch, discard, recover_commit
 
 if TYPE_CHECKING:
+    from .incremental.outputs import Output
     from .model import Content
     from .plan import SitePlan
+    from .render import Renderer
 
 PARALLEL_THRESHOLD = 400
 """Below this many pages to render, forking workers costs more than it saves."""
 
 
-@dataclass(frozen=True)
-class Paths:
-    """Where a build reads from and writes to."""
+def build_site(
+    paths: Paths, base_url: str | None = None, workers: int | None = None, progress: Progress | None = None
+) -> BuildResult:
+    """Build the whole site; the previous output is replaced only if everything succeeded."""
+    steps = Steps()
+    recover_commit(paths.out)
+    with QuietCollector() as collector:
+        source = source_fingerprint(paths, base_url)
+        last = Manifest.peek(paths.out)
+        if last and last.source == source:
+            return nothing_changed(paths.out, last, steps)
+        previous = Manifest.read(paths.out)
+        steps.done("manifest")
+        memo = Memo(previous=previous.memo if previous.code == CODE_FINGERPRINT else {})
+        content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), steps)
+        outputs, renderer = plan_outputs(content, plan, paths, steps)
+        work = Work.compare(outputs, previous, static_inputs(paths.static))
+        steps.done("outputs")
+        collector.resume()
+        batch = Batch.open(paths.out, previous, in_place=work.is_small(paths.out))
+        try:
+            changed = render_and_write(Rendering(renderer, work, batch, paths.static, workers, progress))
+            steps.done("render")
+            batch.commit(work.manifest(source, len(plan.guides) + len(plan.hubs), memo), changed, work.removed)
+        except BaseException:
+            batch.abandon()
+            raise
+        steps.done("commit")
+    return BuildResult.of(work, changed, steps)
 
-    content: Path
-    out: Path
-    templates: Path
-    static: Path
+
+def load_and_plan(
+    paths: Paths, base_url: str | None = None, memo: Memo | None = None, workers: int = 1, steps: Steps | None = None
+) -> tuple[Content, SitePlan]:
+    """Load (reusing the parses kept beside the output), validate and plan; raises BuildError with every problem found."""
+    steps = steps or Steps()
+    # Imported here, not at the top: a no-change rebuild never needs them, and importing the
+    # loader, planner and template engine is most of its start-up time.
+    from .load import ParseCache, load_content
+    from .plan import plan_pages
+    from .validate import validate_content
+
+    steps.done("imports")
+    raw = load_content(paths.content, ParseCache(cache_path(paths.out)))
+    steps.done("load")
+    content = validate_content(raw, base_url)
+    steps.done("validate")
+    plan = plan_pages(content, memo, workers)
+    steps.done("plan")
+    return content, plan
+
+
+def plan_outputs(content: Content, plan: SitePlan, paths: Paths, steps: Steps) -> tuple[list[Output], Renderer]:
+    """Every output file with its key, and the renderer that will make them."""
+    from .incremental.outputs import plan_outputs as outputs_of
+    from .render import Renderer
+
+    steps.done("imports")
+    return outputs_of(content, plan, paths), Renderer(content, plan, paths.templates)
+
+
+def nothing_changed(out: Path, last: ManifestHead, steps: Steps) -> BuildResult:
+    """Not one input byte changed since the last build: nothing is loaded, rendered or written."""
+    steps.done("manifest")
+    discard(out)
+    return BuildResult(last.pages, last.files, 0, last.files, 0, sum(steps.seconds.values()), steps.seconds)
+
+
+@dataclass
+class Work:
+    """What this build must render, what it keeps from the last one, and the new manifest's entries."""
+
+    outputs: list[Output]
+    stale: list[Output]
+    removed: list[str]
+    previous: Manifest
+    static: dict[str, str]
+    """Each static file's fingerprint: its bytes are its only input."""
+    results: dict[str, str] = field(default_factory=dict)
+    """Each output's bytes' fingerprint, filled in as files are kept and written."""
 
     @classmethod
-    def from_project(cls, root: Path, content: Path | None = None, out: Path | None = None) -> Paths:
-        """The standard layout under a project folder."""
-        return cls(content or root / "content", out or root / "public", root / "templates", root / "static")
+    def compare(cls, outputs: list[Output], previous: Manifest, static: dict[str, str]) -> Work:
+        """Outputs whose key changed or whose file the last build did not write are stale."""
+        old_keys, old_files = previous.inputs, previous.outputs
+        stale = [o for o in outputs if old_keys.get(o.rel) != o.key or o.rel not in old_files]
+        wanted = {o.rel for o in outputs} | set(static)
+        removed = sorted(set(old_files) - wanted)
+        return cls(outputs, stale, removed, previous, static)
+
+    def is_small(self, out: Path) -> bool:
+        """At most half the files change: move those into place rather than swapping a whole new tree in."""
+        return (
+            out.is_dir()
+            and bool(self.previous.outputs)
+            and len(self.stale) + len(self.removed) <= len(self.outputs) // 2
+        )
+
+    def manifest(self, source: str, pages: int, memo: Memo) -> Manifest:
+        """The manifest this build commits."""
+        inputs = {o.rel: o.key for o in self.outputs} | self.static
+        return Manifest(inputs, self.results, source, pages, CODE_FINGERPRINT, memo.current)
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Everything the render-and-write step needs."""
+
+    renderer: Renderer
+    work: Work
+    batch: Batch
+    static: Path
+    workers: int | None
+    progress: Progress | None
+
+
+def render_and_write(r: Rendering) -> list[str]:
+    """Keep what is unchanged, render and write what is stale, copy static files; return the files whose bytes changed."""
+    stale = {o.rel for o in r.work.stale}
+    to_render = list(r.work.stale)
+    for output in r.work.outputs:
+        if output.rel not in stale:
+            if r.batch.keep(output.rel):
+                r.work.results[output.rel] = r.work.previous.outputs[output.rel]
+            else:
+                to_render.append(output)
+    changed = _render_all(r, to_render)
+    changed += r.batch.add_static(r.static, r.work.static)
+    r.work.results.update(r.work.static)
+    return sorted(changed)
+
+
+def _render_all(r: Rendering, outputs: list[Output]) -> list[str]:
+    """Render outputs, in worker processes when there are many; return those whose bytes changed."""
+    workers = workers_for(r.workers) if len(outputs) >= PARALLEL_THRESHOLD else 1
+    if workers > 1:
+        # What pages share is rendered before the fork, and every worker inherits it.
+        r.renderer.warm_up(outputs)
+    changed: list[str] = []
+    done = 0
+    for results in fork_map(_render_one, _Job(r.renderer, r.batch, outputs), range(len(outputs)), workers, chunk=64):
+        for rel, fingerprint, was_changed in results:
+            r.work.results[rel] = fingerprint
+            if was_changed:
+                changed.append(rel)
+        done += len(results)
+        if r.progress:
+            r.progress(done, len(outputs))
+    return changed
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a render worker needs; forked workers inherit it."""
+
+    renderer: Renderer
+    batch: Batch
+    outputs: list[Output]
+
+
+def _render_one(job: _Job, index: int) -> tuple[str, str, bool]:
+    """Render and write one output: its path, the hash of its bytes, and whether they changed."""
+    output = job.outputs[index]
+    fingerprint, changed = job.batch.add(output.rel, job.renderer.render(output).encode("utf-8"))
+    return output.rel, fingerprint, changed
+
+
+def static_inputs(static: Path) -> dict[str, str]:
+    """Static files take part in the no-change check like pages do."""
+    if not static.is_dir():
+        return {}
+    files = sorted(p for p in static.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return {p.relative_to(static).as_posix(): digest(p.read_bytes()) for p in files}
 
 
 @dataclass(frozen=True)
@@ -66,6 +214,13 @@ class BuildResult:
     steps: dict[str, float] = field(default_factory=dict)
     """Seconds of each pipeline step (Steps), in the order they ran."""
 
+    @classmethod
+    def of(cls, work: Work, changed: list[str], steps: Steps) -> BuildResult:
+        files = len(work.results)  # pages, site files and static files, as the no-change summary counts them
+        pages = sum(1 for o in work.outputs if o.kind != "file")
+        seconds = sum(steps.seconds.values())
+        return cls(pages, files, len(changed), files - len(changed), len(work.removed), seconds, steps.seconds)
+
     def summary(self, out: Path) -> str:
         """One line: pages, what was written, kept and removed, and the time."""
         return (
@@ -76,256 +231,6 @@ class BuildResult:
     def steps_line(self) -> str:
         """Where the build's seconds went, step by step, for `build --timings`."""
         return "Steps: " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in self.steps.items())
-
-
-class Steps:
-    """Wall seconds of each step of a build, for `build --timings` and the bench's report.
-
-    A step's time runs from the end of the previous one, so the steps add up to the build's
-    time. They show what a profile otherwise had to: on the real content, a one-treatment
-    rebuild spends about a third of its time importing the loader, validator and template
-    engine (0.11 of 0.35 s), and rendering its 87 pages takes less than that.
-    """
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._mark = time.perf_counter()
-
-    def done(self, name: str) -> None:
-        """Close the step `name` now; a step closed twice adds up."""
-        now = time.perf_counter()
-        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._mark
-        self._mark = now
-
-
-def load_and_plan(
-    paths: Paths,
-    base_url: str | None = None,
-    memo: Memo | None = None,
-    workers: int = 1,
-    parse_cache: Path | None = None,
-    steps: Steps | None = None,
-) -> tuple[Content, SitePlan]:
-    """Load (reusing the parses kept at `parse_cache`), validate and plan (over `workers` processes
-    where it pays); raises BuildError with every problem found."""
-    steps = steps or Steps()
-    # Imported here, not at the top: a no-change rebuild never needs them, and importing the
-    # loader, planner and template engine is most of its start-up time.
-    from .load import ParseCache, load_content
-    from .plan import plan_pages
-    from .validate import validate_content
-
-    steps.done("imports")
-    raw = load_content(paths.content, ParseCache(parse_cache))
-    steps.done("load")
-    content = validate_content(raw, base_url)
-    steps.done("validate")
-    plan = plan_pages(content, memo, workers)
-    steps.done("plan")
-    return content, plan
-
-
-def build_site(
-    paths: Paths,
-    base_url: str | None = None,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> BuildResult:
-    """Build the whole site; the previous output is replaced only if everything succeeded."""
-    started = time.perf_counter()
-    steps = Steps()
-    recover_commit(paths.out)
-    with _QuietCollector() as collector:
-        source = source_fingerprint(paths, base_url)
-        last = Manifest.peek(paths.out)
-        if last and last.source == source:
-            # Not one input byte changed: skip loading and planning altogether (a manifest that
-            # could be read means the output folder is there).
-            steps.done("manifest")
-            discard(paths.out)
-            seconds = time.perf_counter() - started
-            return BuildResult(last.pages, last.files, 0, last.files, 0, seconds, steps.seconds)
-        old = Manifest.read(paths.out)
-        steps.done("manifest")
-        # Planning's memo is only as good as the code that wrote it.
-        memo = Memo(previous=old.memo if old.code == CODE_FINGERPRINT else {})
-        content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), cache_path(paths.out), steps)
-        from .keys import plan_outputs
-        from .render import Renderer
-
-        steps.done("imports")
-        renderer = Renderer(content, plan, paths.templates)
-        jobs = plan_outputs(content, plan, renderer, paths)
-        pages = len(plan.guides) + len(plan.hubs)
-        static = static_inputs(paths.static)
-        new = Manifest(
-            inputs={job.rel: job.key for job in jobs} | static,
-            source=source,
-            pages=pages,
-            code=CODE_FINGERPRINT,
-            memo=memo.current,
-        )
-        stale = [job for job in jobs if old.inputs.get(job.rel) != job.key or job.rel not in old.outputs]
-        removed = sorted(set(old.outputs) - set(new.inputs))
-        in_place = paths.out.is_dir() and bool(old.outputs) and len(stale) + len(removed) <= len(jobs) // 2
-        steps.done("outputs")
-        collector.resume()
-        staging = prepare_staging(paths.out)
-        try:
-            if in_place:
-                changed = _build_in_place(jobs, stale, renderer, staging, paths, old, new, static, workers, progress)
-                steps.done("render")
-                commit_in_place(staging, paths.out, changed, removed, new)
-            else:
-                changed = _build_whole(jobs, stale, renderer, staging, paths, old, new, static, workers, progress)
-                steps.done("render")
-                commit(staging, paths.out, new)
-        except BaseException:
-            if not journal_path(paths.out).exists():
-                discard(paths.out)
-            raise
-        steps.done("commit")
-        files = len(new.outputs)  # pages, site files and static files, as the no-change summary counts them
-        return BuildResult(
-            pages, files, len(changed), files - len(changed), len(removed), time.perf_counter() - started, steps.seconds
-        )
-
-
-class _QuietCollector:
-    """Python's cycle collector held off while the build reads, plans and fingerprints, then
-    let run over new objects only.
-
-    Those steps make millions of small objects and no reference cycles (gc.collect() finds
-    nothing unreachable after them on the 10,000-page bench site), yet each of the
-    collector's full passes walks every object alive: at 100,000 pages, planning and
-    fingerprinting took 4.2 s with the collector and 2.3 s without (same process, tmpfs).
-    Rendering runs templates, so there the collector runs again, but what planning made is
-    frozen first. Otherwise its first pass would walk all of it at once: 0.19-0.28 s at
-    100,000 pages, for the 800,000 objects made while it was held off.
-    """
-
-    def __enter__(self) -> _QuietCollector:
-        self.enabled = gc.isenabled()
-        gc.disable()
-        return self
-
-    def resume(self) -> None:
-        """From here on the collector runs, and looks only at objects made after this call."""
-        gc.freeze()
-        if self.enabled:
-            gc.enable()
-
-    def __exit__(self, *exc: object) -> None:
-        gc.unfreeze()
-        if self.enabled:
-            gc.enable()
-
-
-def _build_whole(jobs, stale, renderer, staging, paths, old, new, static, workers, progress) -> list[str]:
-    """A complete new tree in staging: unchanged files are hard-linked from the previous output."""
-    stale_rels = {job.rel for job in stale}
-    for job in jobs:
-        if job.rel not in stale_rels:
-            if link_previous(paths.out, staging, job.rel):
-                new.outputs[job.rel] = old.outputs[job.rel]
-            else:
-                stale.append(job)
-    changed = _render_all(stale, renderer, staging, paths.out, old, new, workers, progress, link_same=True)
-    for rel in copy_static(paths.static, staging):
-        new.outputs[rel] = static[rel]  # a static file's bytes are its only input
-        if old.outputs.get(rel) != static[rel]:
-            changed.append(rel)
-    return changed
-
-
-def _build_in_place(jobs, stale, renderer, staging, paths, old, new, static, workers, progress) -> list[str]:
-    """Only the files whose bytes change go to staging; everything else stays where it is."""
-    stale_rels = {job.rel for job in stale}
-    for job in jobs:
-        if job.rel not in stale_rels:
-            new.outputs[job.rel] = old.outputs[job.rel]
-    changed = _render_all(stale, renderer, staging, paths.out, old, new, workers, progress, link_same=False)
-    for rel, fingerprint in static.items():
-        new.outputs[rel] = fingerprint
-        if old.outputs.get(rel) != fingerprint:
-            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(paths.static / rel, staging / rel)
-            changed.append(rel)
-    return changed
-
-
-def static_inputs(static: Path) -> dict[str, str]:
-    """Static files take part in the no-change check like pages do."""
-    if not static.is_dir():
-        return {}
-    files = sorted(p for p in static.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return {p.relative_to(static).as_posix(): digest(p.read_bytes()) for p in files}
-
-
-@dataclass(frozen=True)
-class _RenderState:
-    """What a render worker needs; forked workers inherit it."""
-
-    jobs: list
-    renderer: object
-    staging: Path
-    out: Path
-    old: Manifest
-    link_same: bool
-
-
-def _render_one(state: _RenderState, index: int) -> tuple[str, str, bool]:
-    """Render and write one job: its path, the hash of its bytes, and whether they changed."""
-    job = state.jobs[index]
-    data = job.render(state.renderer).encode("utf-8")
-    new_hash, changed = write_file(
-        state.staging, state.out, job.rel, data, state.old.outputs.get(job.rel), state.link_same
-    )
-    return job.rel, new_hash, changed
-
-
-def _render_all(jobs, renderer, staging, out, old, new, workers, progress, link_same: bool) -> list[str]:
-    """Render the stale jobs, in worker processes when there are many; return those whose bytes changed."""
-    workers = workers_for(workers) if len(jobs) >= PARALLEL_THRESHOLD else 1
-    if workers > 1:
-        # Fragments rendered before the fork are shared by every worker instead of rendered in each.
-        renderer.warm_up(job.guide for job in jobs if job.guide is not None)
-    state = _RenderState(jobs, renderer, staging, out, old, link_same)
-    changed: list[str] = []
-    done = 0
-    for results in fork_map(_render_one, state, range(len(jobs)), workers, chunk=64):
-        done = _collect(results, new, changed, done, len(jobs), progress)
-    return sorted(changed)
-
-
-def _collect(results, new: Manifest, changed: list[str], done: int, total: int, progress) -> int:
-    for rel, new_hash, was_changed in results:
-        new.outputs[rel] = new_hash
-        if was_changed:
-            changed.append(rel)
-    done += len(results)
-    if progress:
-        progress(done, total)
-    return done
-
-
-def terminal_progress() -> Callable[[int, int], None] | None:
-    """A progress bar on a terminal; nothing when output goes to a file or CI."""
-    if not sys.stderr.isatty():
-        return None
-    started = time.perf_counter()
-
-    def show(done: int, total: int) -> None:
-        if time.perf_counter() - started < 1.0 and done < total:
-            return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} pages")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 __all__ = ["BuildError", "BuildResult", "Paths", "Steps", "build_site", "load_and_plan", "terminal_progress"]

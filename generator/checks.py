@@ -15,9 +15,11 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .build import Paths, build_site, load_and_plan, terminal_progress
+from .build import build_site, load_and_plan
 from .model import Content
+from .paths import Paths
 from .plan import SitePlan
+from .progress import terminal_progress
 from .readability import grade_level
 from .similarity import measure_pages
 

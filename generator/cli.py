@@ -1,4 +1,4 @@
-"""`python -m generator`: build | check | serve | new | bench; prints errors and sets the exit code."""
+"""`python -m generator`: build | check | serve | new | schemas; prints errors and sets the exit code."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .build import Paths, build_site, terminal_progress
+from .build import build_site
 from .errors import BuildError
+from .paths import Paths
+from .progress import terminal_progress
 
 PROJECT = Path.cwd()
 
@@ -49,13 +51,6 @@ def cmd_new(args: argparse.Namespace) -> int:
     path = scaffold(_paths(args).content, args.kind, " ".join(args.name))
     print(f"Created {path}. Fill in every field, then run `make build`.")
     return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    """Time builds of synthetic sites."""
-    from .bench import run_bench
-
-    return run_bench(sizes=args.sizes, runs=args.runs, out=Path(args.report), hugo=args.hugo)
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -100,12 +95,6 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--content", help="content folder (default: content/)")
     new.set_defaults(func=cmd_new, out=None, base_url=None)
 
-    bench = sub.add_parser("bench", help="time builds of synthetic sites")
-    bench.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    bench.add_argument("--runs", type=int, default=3)
-    bench.add_argument("--report", default="reports/bench.json")
-    bench.add_argument("--hugo", action="store_true", help="also time Hugo building the same site (needs hugo)")
-    bench.set_defaults(func=cmd_bench)
     schemas = sub.add_parser("schemas", help="export JSON Schema files for editors")
     schemas.add_argument("--folder", default="schemas")
     schemas.set_defaults(func=cmd_schemas)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from .fields import Fields, check_url
 from .model import CtaConfig, GateConfig, RelatedConfig, SiteConfig
+from .placeholders import URL_PLACEHOLDERS, unknown_placeholders
 from .urls import check_permalink
 
 DEFAULT_PERMALINK = "/{payer}/{treatment}/{reason}/"
-CTA_PARAM_TOKENS = ("{payer}", "{treatment}", "{reason}")
 
 
 def read_site_config(fields: Fields, base_url: str | None = None) -> SiteConfig:
@@ -56,13 +54,12 @@ def _cta(fields: Fields | None) -> CtaConfig:
         if not isinstance(value, str):
             fields.error("params", f"{key}: expected text, got {value!r}", params.line_of(key))
             continue
-        for token in re.findall(r"\{[^{}]*\}", value):
-            if token not in CTA_PARAM_TOKENS:
-                fields.error(
-                    "params",
-                    f"{key}: unknown token '{token}'; expected {{payer}}, {{treatment}} or {{reason}}",
-                    params.line_of(key),
-                )
+        for token in unknown_placeholders(value, URL_PLACEHOLDERS):
+            fields.error(
+                "params",
+                f"{key}: unknown token '{{{token}}}'; expected {{payer}}, {{treatment}} or {{reason}}",
+                params.line_of(key),
+            )
         checked[str(key)] = value
     cta = CtaConfig(
         heading=fields.text("heading", placeholders=True),

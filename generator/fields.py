@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from .errors import ContentError
 from .load import LineDict
+from .placeholders import PLACEHOLDER_RE, TEXT_PLACEHOLDERS
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 SAFE_SCHEMES = ("http", "https")
 
 
@@ -72,7 +72,7 @@ class Fields:
             self.error(key, "expected text, got an empty string")
         for match in PLACEHOLDER_RE.finditer(value):
             token = match.group(1)
-            if not placeholders or token not in ("payer", "treatment"):
+            if not placeholders or token not in TEXT_PLACEHOLDERS:
                 allowed = "{payer} or {treatment}" if placeholders else "no placeholders here"
                 self.error(key, f"unknown placeholder '{{{token}}}'; expected {allowed}")
         if ("{" in value or "}" in value) and not PLACEHOLDER_RE.search(value):

@@ -12,8 +12,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ContentError, display_path
-from .fingerprints import CODE_FINGERPRINT
-from .write import digest
+from .incremental.fingerprints import CODE_FINGERPRINT, digest
 
 MAX_FILE_BYTES = 2_000_000
 """Content files are hand-written; anything larger is a mistake (or an attack) and is refused."""

@@ -10,7 +10,6 @@ BENEFITS = ("medical", "pharmacy")
 TREATMENT_BENEFITS = ("medical", "pharmacy", "either")
 PAYER_KINDS = ("insurer", "blue-plan", "pbm", "government")
 DECISION_KINDS = ("expedited", "standard", "pre-service", "post-service", "payment", "drug")
-PLACEHOLDERS = ("payer", "treatment")
 
 
 @dataclass(frozen=True, slots=True)

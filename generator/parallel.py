@@ -7,10 +7,11 @@ go out and results come back.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+from .collector import frozen_for_fork
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -38,21 +39,14 @@ def fork_map(
         for batch in batches:
             yield [work(state, item) for item in batch]
         return
-    # Imported only when there is work to fork: 15-18 ms, which a small rebuild never needs.
+    # Imported only when there is work to fork, which a small rebuild never has.
     import multiprocessing
 
     _INHERITED[:] = [work, state]
-    # Objects that exist at the fork are moved out of the collector's sight: a worker's
-    # collections then skip them, and do not write to (and so copy) the pages they share.
-    # A caller that froze objects itself (a build does) unfreezes them itself, when it ends.
-    frozen_by_caller = gc.get_freeze_count() > 0
-    gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(batches))) as pool:
+        with frozen_for_fork(), multiprocessing.get_context("fork").Pool(min(workers, len(batches))) as pool:
             yield from pool.imap_unordered(_run_batch, batches)
     finally:
-        if not frozen_by_caller:
-            gc.unfreeze()
         _INHERITED.clear()
 
 

@@ -10,8 +10,8 @@ from functools import partial
 from typing import TypeVar
 
 from .errors import BuildError, ContentError
-from .fingerprints import hash_parts
-from .memo import Memo
+from .incremental.fingerprints import hash_parts
+from .incremental.memo import Memo
 from .model import Content, Payer, PlanType, Reason, Treatment
 from .related import choose_related
 from .similarity import NearCopyWork

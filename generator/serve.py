@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from .build import Paths, build_site
+from .build import build_site
 from .errors import BuildError
+from .paths import Paths
 
 PREVIEW = ".preview"
 """The dev server builds here, never into public/, and does not watch its own output."""

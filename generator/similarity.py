@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
-from .fingerprints import hash_parts
-from .memo import Memo, fingerprint
+from .incremental.fingerprints import hash_parts
+from .incremental.memo import Memo, fingerprint
 from .model import Content, Fact
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ from pathlib import PurePosixPath
 
 from slugify import slugify as _slugify
 
-PERMALINK_TOKENS = ("payer", "treatment", "reason")
+from .placeholders import URL_PLACEHOLDERS, fill_slugs
+
 HUB_PATTERNS = {
     "payer": "/{payer}/",
     "treatment": "/treatments/{treatment}/",
@@ -28,10 +29,10 @@ def check_permalink(pattern: str) -> str | None:
     tokens = _TOKEN_RE.findall(pattern)
     if not pattern.startswith("/") or not pattern.endswith("/"):
         return f"expected a pattern that starts and ends with '/', such as /{{payer}}/{{treatment}}/{{reason}}/; got {pattern!r}"
-    unknown = sorted(set(tokens) - set(PERMALINK_TOKENS))
+    unknown = sorted(set(tokens) - set(URL_PLACEHOLDERS))
     if unknown:
         return f"unknown token {{{unknown[0]}}}; expected {{payer}}, {{treatment}} and {{reason}}"
-    missing = [t for t in PERMALINK_TOKENS if t not in tokens]
+    missing = [t for t in URL_PLACEHOLDERS if t not in tokens]
     if missing:
         return f"pattern must use {{{missing[0]}}} so every page gets its own URL; got {pattern!r}"
     literal = _TOKEN_RE.sub("x", pattern)
@@ -44,7 +45,7 @@ def check_permalink(pattern: str) -> str | None:
 
 def guide_url(pattern: str, payer: str, treatment: str, reason: str) -> str:
     """The public path of one guide page."""
-    return pattern.replace("{payer}", payer).replace("{treatment}", treatment).replace("{reason}", reason)
+    return fill_slugs(pattern, {"payer": payer, "treatment": treatment, "reason": reason})
 
 
 def hub_url(kind: str, slug: str) -> str:

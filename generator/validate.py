@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from .config import read_site_config
 from .errors import BuildError, ContentError
-from .fields import PLACEHOLDER_RE, Fields, check_slug
+from .fields import Fields, check_slug
 from .load import RawContent, RawFile
 from .markdown import unsafe_links
 from .model import (
@@ -30,6 +30,7 @@ from .model import (
     Step,
     Treatment,
 )
+from .placeholders import TEXT_PLACEHOLDERS, unknown_placeholders
 from .urls import slugify
 
 T = TypeVar("T")
@@ -229,10 +230,9 @@ def _check_body(f: Fields, body: str) -> str:
     first = f.body_line
     _check_links(f, "body", body, first)
     for offset, text in enumerate(body.split("\n")):
-        for match in PLACEHOLDER_RE.finditer(text):
-            if match.group(1) not in ("payer", "treatment"):
-                message = f"unknown placeholder '{{{match.group(1)}}}'; expected {{payer}} or {{treatment}}"
-                f.errors.append(ContentError(f.shown, first + offset, "body", message))
+        for token in unknown_placeholders(text, TEXT_PLACEHOLDERS):
+            message = f"unknown placeholder '{{{token}}}'; expected {{payer}} or {{treatment}}"
+            f.errors.append(ContentError(f.shown, first + offset, "body", message))
     return body
 
 

@@ -1,123 +1,23 @@
-"""Write the site into a staging folder beside the output, then swap it in whole.
+"""Write the site into a staging folder beside the output, then put it in place in one commit.
 
-A failed or killed build leaves the previous output exactly as it was. Files whose
-bytes did not change are hard-linked from the previous output, so they keep their
-modification time and deploys and live reload see only real changes.
+A build opens a Batch on the output folder and the last build's manifest, hands it each
+rendered page, and commits it with the new manifest. A failed or killed build leaves the
+previous output exactly as it was. Files whose bytes did not change are hard-linked from
+the previous output (or left where they are), so they keep their modification time and
+deploys and live reload see only real changes.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
-import xxhash
 
-MANIFEST = ".build-manifest.json"
-MANIFEST_VERSION = 6
-
-
-def digest(data: bytes) -> str:
-    """A stable 128-bit fingerprint of some bytes, as 32 hex digits.
-
-    Fingerprints here detect edits, not attacks: nobody gains by making two pages collide,
-    so a fast non-cryptographic hash will do. XXH3-128 takes 1.8 µs for a 46 KB guide page
-    where SHA-256 took 32, and every page of every build is hashed.
-    """
-    return xxhash.xxh3_128_hexdigest(data)
-
-
-@dataclass
-class Manifest:
-    """For each output file: the fingerprint of its inputs and of its bytes; and planning's memo."""
-
-    inputs: dict[str, str] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)
-    source: str = ""
-    pages: int = 0
-    code: str = ""
-    memo: dict[str, list] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, out: Path) -> Manifest:
-        """The manifest of the previous build, or an empty one when there is none we can trust."""
-        try:
-            data = orjson.loads((out / MANIFEST).read_bytes())
-            if data.get("version") != MANIFEST_VERSION:
-                return cls()
-            return cls(data["inputs"], data["outputs"], data["source"], data["pages"], data["code"], data["memo"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return cls()
-
-    def write(self, path: Path) -> None:
-        """Deterministic JSON: the small fields first, in a fixed order, then the rest with sorted keys.
-
-        orjson, not json: the manifest of a 10,000-page site is about 3 MB, and every build
-        writes it, however small the edit (0.040 s with json, 0.003 s with orjson, same bytes).
-        The small fields lead so that `peek` can read them from the first bytes: at 100,000
-        pages the file is 30 MB and parsing it takes 0.26-0.41 s, most of a no-change rebuild.
-        The two parts are written one after the other, not joined, so no third copy is made.
-        """
-        head = orjson.dumps(
-            {
-                "version": MANIFEST_VERSION,
-                "source": self.source,
-                "code": self.code,
-                "pages": self.pages,
-                "files": len(self.outputs),
-            }
-        )
-        body = orjson.dumps(
-            {"inputs": self.inputs, "memo": self.memo, "outputs": self.outputs}, option=orjson.OPT_SORT_KEYS
-        )
-        with open(path, "wb") as f:
-            f.write(head[:-1] + b",")  # the head's closing brace becomes the comma before the body's keys
-            f.write(memoryview(body)[1:])
-
-    @staticmethod
-    def peek(out: Path) -> ManifestHead | None:
-        """The previous build's small fields, read from the manifest's first bytes; None when untrustworthy.
-
-        A manifest that does not end as `write` ends it (cut short by a full disk, say) is not
-        trusted, so the build reads it in full, finds it damaged and starts over.
-        """
-        try:
-            with open(out / MANIFEST, "rb") as f:
-                start = f.read(_HEAD_BYTES)
-                f.seek(-2, os.SEEK_END)
-                end = f.read()
-            cut = start.index(b',"inputs":')
-            head = orjson.loads(start[:cut] + b"}")
-            if end != b"}}" or head["version"] != MANIFEST_VERSION:
-                return None
-            return ManifestHead(head["source"], head["pages"], head["files"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-
-_HEAD_BYTES = 512
-"""Enough for the manifest's small fields: two 32-digit fingerprints and a few numbers."""
-
-
-@dataclass(frozen=True)
-class ManifestHead:
-    """What a no-change rebuild needs of the previous build: its input fingerprint and its counts."""
-
-    source: str
-    pages: int
-    files: int
-
-
-def staging_path(out: Path) -> Path:
-    """The folder a build writes into: a sibling of the output, on the same file system."""
-    return out.parent / f".{out.name}.staging"
-
-
-def cache_path(out: Path) -> Path:
-    """Where a build keeps parsed content for the next one: beside the output, so it is never deployed with it."""
-    return out.parent / f".{out.name}.cache" / "parsed.pickle"
+from .incremental.fingerprints import digest
+from .incremental.manifest import MANIFEST, Manifest
+from .paths import journal_path, staging_path
 
 
 def prepare_staging(out: Path) -> Path:
@@ -195,21 +95,6 @@ def link_previous(out: Path, staging: Path, rel: str) -> bool:
         return False
 
 
-def copy_static(static: Path, staging: Path) -> list[str]:
-    """Copy static files (CSS, icons) into staging; return their relative paths."""
-    copied = []
-    if not static.is_dir():
-        return copied
-    for path in sorted(static.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            rel = path.relative_to(static).as_posix()
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            copied.append(rel)
-    return copied
-
-
 def commit(staging: Path, out: Path, manifest: Manifest) -> None:
     """Write the manifest and swap staging in for the output in one step."""
     manifest.write(staging / MANIFEST)
@@ -245,11 +130,6 @@ def discard(out: Path) -> None:
     staging = staging_path(out)
     if staging.exists():
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def journal_path(out: Path) -> Path:
-    """Where an in-place commit lists what it is about to change."""
-    return out.parent / f".{out.name}.journal.json"
 
 
 def commit_in_place(staging: Path, out: Path, changed: list[str], removed: list[str], manifest: Manifest) -> None:
@@ -298,3 +178,56 @@ def recover_commit(out: Path) -> bool:
     journal.unlink()
     shutil.rmtree(staging_path(out), ignore_errors=True)
     return True
+
+
+class Batch:
+    """One build's writes into staging, committed whole or not at all.
+
+    In place (a small edit), only changed files go to staging and are moved into the
+    output one by one under a journal; otherwise staging becomes a complete new tree, with
+    unchanged files hard-linked from the previous output, and is swapped in.
+    """
+
+    def __init__(self, out: Path, last: Manifest, in_place: bool) -> None:
+        self.out = out
+        self.last = last
+        self.in_place = in_place
+        self.staging = prepare_staging(out)
+
+    @classmethod
+    def open(cls, out: Path, last: Manifest, in_place: bool) -> Batch:
+        """Start writing a build of `out` whose previous manifest is `last`."""
+        return cls(out, last, in_place)
+
+    def keep(self, rel: str) -> bool:
+        """Carry the previous build's file over unchanged; False when it is gone and must be rendered."""
+        return self.in_place or link_previous(self.out, self.staging, rel)
+
+    def add(self, rel: str, data: bytes) -> tuple[str, bool]:
+        """Write one rendered file: the hash of its bytes, and whether they differ from the previous build's."""
+        return write_file(self.staging, self.out, rel, data, self.last.outputs.get(rel), link_same=not self.in_place)
+
+    def add_static(self, static: Path, fingerprints: dict[str, str]) -> list[str]:
+        """The static files whose bytes changed (all of them into a whole new tree)."""
+        changed = []
+        for rel, fingerprint in fingerprints.items():
+            differs = self.last.outputs.get(rel) != fingerprint
+            if differs or not self.in_place:
+                target = self.staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(static / rel, target)
+            if differs:
+                changed.append(rel)
+        return changed
+
+    def commit(self, manifest: Manifest, changed: list[str], removed: list[str]) -> None:
+        """Put the new build in place with its manifest."""
+        if self.in_place:
+            commit_in_place(self.staging, self.out, changed, removed, manifest)
+        else:
+            commit(self.staging, self.out, manifest)
+
+    def abandon(self) -> None:
+        """Remove staging after a failure, unless a journaled commit is under way (the next build finishes it)."""
+        if not journal_path(self.out).exists():
+            discard(self.out)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from generator.build import BuildResult, Paths, build_site
-from generator.render import fill_html
+from generator.build import BuildResult, build_site
+from generator.paths import Paths
+from generator.placeholders import fill_html
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "site"

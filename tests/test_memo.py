@@ -12,11 +12,11 @@ from conftest import ROOT, build
 import generator.plan as plan_module
 import generator.similarity as similarity
 from generator.load import load_content
-from generator.memo import Memo
+from generator.incremental.memo import Memo
 from generator.model import Content
 from generator.plan import plan_pages
 from generator.validate import validate_content
-from generator.write import MANIFEST
+from generator.incremental.manifest import MANIFEST
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_planning_over_two_workers_matches_planning_in_one_process(real: Content
 def test_workers_are_sent_indices_not_the_requests(real: Content, monkeypatch: pytest.MonkeyPatch) -> None:
     # The requests carry the whole content in their closures; pickling them for every task
     # made parallel planning slower than serial. Only indices may travel to the workers.
-    import generator.memo as memo_module
+    import generator.incremental.memo as memo_module
 
     sent = []
     fork_map = memo_module.fork_map

@@ -12,7 +12,8 @@ from markupsafe import Markup, escape
 
 from generator.fields import SLUG_RE
 from generator.markdown import render_markdown
-from generator.render import _jsonld, escape_output, fill_html, make_environment
+from generator.placeholders import fill_html
+from generator.render.environment import _jsonld, escape_output, make_environment
 from generator.urls import slugify
 
 # pelican's slugify table as seeds: punctuation, accents, case and spaces

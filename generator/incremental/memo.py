@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .parallel import fork_map
-from .write import digest
+from ..parallel import fork_map
+from .fingerprints import digest
 
 
 def fingerprint(value: object) -> str:

@@ -1,40 +1,46 @@
-"""Every output file of a build, with a fingerprint of exactly the inputs it shows.
+"""Every output file of a build as plain data: where it goes, what kind it is, what it shows, and its key.
 
-An edit changes the fingerprints of only the pages that show what was edited, so an
-incremental build renders those and links the rest from the previous output.
+The key is a fingerprint of exactly the inputs the output shows. An edit changes the keys of
+only the outputs that show what was edited, so an incremental build renders those and keeps
+the rest. `Renderer.render(output)` turns an Output into text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any, Literal
 
-from .fingerprints import CODE_FINGERPRINT, folder_fingerprint, hash_parts
-from .model import Content
-from .plan import SitePlan
-from .site_files import sitemap_entries, split_sitemap
-from .urls import absolute, out_path, rel_path
-from .write import digest
+from ..model import Content
+from ..paths import Paths
+from ..plan import HubPage, SitePlan
+from ..site_files import sitemap_entries, split_sitemap
+from ..urls import absolute, out_path, rel_path
+from .fingerprints import CODE_FINGERPRINT, digest, folder_fingerprint, hash_parts
 
-if TYPE_CHECKING:
-    from .build import Paths
-    from .render import Renderer
+OutputKind = Literal["guide", "hub", "file"]
 
 
-@dataclass(slots=True)
-class OutputJob:
-    """One file to produce: where it goes, what its inputs hash to, how to render it."""
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file a build produces."""
 
     rel: str
+    """Its path under the output folder."""
+    kind: OutputKind
+    """guide, hub (a site page: home, hubs, A–Z, 404) or file (sitemap, robots.txt, redirects)."""
     key: str
-    render: Callable[[Renderer], str]
+    """The fingerprint of the inputs it shows: equal keys mean equal bytes."""
     guide: int | None = None
-    """The guide's index in the plan, for a guide page."""
+    """For a guide: its index in the plan."""
+    hub: HubPage | None = None
+    """For a site page: the plan's hub."""
+    template: str | None = None
+    """For a file: the template it renders."""
+    values: tuple[tuple[str, Any], ...] = ()
+    """For a file: what its template is given."""
 
 
-def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Paths) -> list[OutputJob]:
+def plan_outputs(content: Content, plan: SitePlan, paths: Paths) -> list[Output]:
     """Guides, hubs, redirects and site files, each with its input fingerprint."""
     # The generator's own code is an input too: a changed renderer must not reuse old pages.
     shared = hash_parts(CODE_FINGERPRINT, folder_fingerprint(paths.templates), repr(content.site), _names(content))
@@ -59,7 +65,7 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
         # Each half is hashed once per payer-treatment pair or per reason and plan types, not
         # once per guide (plan_outputs at 100,000 pages: 0.95-1.00 s before, 0.68-0.82 s after).
         key = pair + rules + ("n" if i in noindex else "i")
-        jobs.append(OutputJob(rel_path(g.url), key, partial(_render_guide, i), i))
+        jobs.append(Output(rel_path(g.url), "guide", key, guide=i))
     hub_urls = ",".join(h.url for h in plan.hubs)
     for h in plan.hubs:
         if h.kind in ("payer", "treatment", "reason"):
@@ -76,7 +82,7 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
                 *record["treatments"].values(),
                 *record["reasons"].values(),
             )
-        jobs.append(OutputJob(rel_path(h.url), key, partial(_render_hub, h)))
+        jobs.append(Output(rel_path(h.url), "hub", key, hub=h))
     jobs += _site_file_jobs(content, plan, noindex, shared)
     return jobs
 
@@ -84,14 +90,6 @@ def plan_outputs(content: Content, plan: SitePlan, renderer: Renderer, paths: Pa
 def _half(text: str) -> str:
     """Half a guide's key: 64 bits of a fingerprint, so that two halves are as long as one key."""
     return digest(text.encode("utf-8"))[:16]
-
-
-def _render_guide(index: int, renderer: Renderer) -> str:
-    return renderer.render_guide(index)
-
-
-def _render_hub(hub, renderer: Renderer) -> str:
-    return renderer.render_hub(hub)
 
 
 def _names(content: Content) -> str:
@@ -103,31 +101,24 @@ def _names(content: Content) -> str:
     return hash_parts(*parts)
 
 
-def _site_file_jobs(content: Content, plan: SitePlan, noindex: set[int], shared: str) -> list[OutputJob]:
+def _site_file_jobs(content: Content, plan: SitePlan, noindex: set[int], shared: str) -> list[Output]:
     base = content.site.base_url
     jobs = []
     entries = sitemap_entries(content, plan, noindex)
     for url, template, chunk in split_sitemap(entries, base, content.site.sitemap_max_urls):
         key = hash_parts(shared, template, *(f"{e.loc} {e.lastmod}" for e in chunk))
-        jobs.append(OutputJob(str(out_path(url)), key, lambda r, t=template, c=chunk: r.render_file(t, entries=c)))
+        jobs.append(_file(str(out_path(url)), key, template, entries=chunk))
     sitemap_url = absolute(base, "/sitemap.xml")
-    jobs.append(
-        OutputJob(
-            "robots.txt",
-            hash_parts(shared, sitemap_url),
-            lambda r: r.render_file("robots.txt", sitemap_url=sitemap_url),
-        )
-    )
+    jobs.append(_file("robots.txt", hash_parts(shared, sitemap_url), "robots.txt", sitemap_url=sitemap_url))
     redirects = plan.redirects
     listing = hash_parts(shared, *(f"{x.url}>{x.target}" for x in redirects))
-    jobs.append(OutputJob("_redirects", listing, lambda r: r.render_file("_redirects", redirects=redirects)))
+    jobs.append(_file("_redirects", listing, "_redirects", redirects=redirects))
     for x in redirects:
         canonical = absolute(base, x.target)
-        jobs.append(
-            OutputJob(
-                str(out_path(x.url)),
-                hash_parts(shared, x.url, x.target),
-                lambda r, x=x, c=canonical: r.render_file("redirect.html", target=x.target, canonical=c),
-            )
-        )
+        key = hash_parts(shared, x.url, x.target)
+        jobs.append(_file(str(out_path(x.url)), key, "redirect.html", target=x.target, canonical=canonical))
     return jobs
+
+
+def _file(rel: str, key: str, template: str, **values: Any) -> Output:
+    return Output(rel, "file", key, template=template, values=tuple(values.items()))
