@@ -13,8 +13,8 @@ from conftest import ROOT, tree_digest
 import bench
 from bench import CASES, generate_content, run_bench
 from generator.build import load_and_plan
-from generator.paths import Paths
 from generator.model import KINDS
+from generator.paths import Paths
 
 SIZE = 150
 

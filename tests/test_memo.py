@@ -11,12 +11,12 @@ from conftest import ROOT, build
 
 import generator.plan as plan_module
 import generator.similarity as similarity
-from generator.load import load_content
+from generator.incremental.manifest import MANIFEST
 from generator.incremental.memo import Memo
+from generator.load import load_content
 from generator.model import Content
 from generator.plan import plan_pages
 from generator.validate import validate_content
-from generator.incremental.manifest import MANIFEST
 
 
 @pytest.fixture(scope="module")
