@@ -10,6 +10,94 @@ BENEFITS = ("medical", "pharmacy")
 TREATMENT_BENEFITS = ("medical", "pharmacy", "either")
 PAYER_KINDS = ("insurer", "blue-plan", "pbm", "government")
 DECISION_KINDS = ("expedited", "standard", "pre-service", "post-service", "payment", "drug")
+TAGS = (
+    "oncology",
+    "mental-health",
+    "substance-use",
+    "autism",
+    "fertility",
+    "gender-affirming",
+    "obesity",
+    "diabetes",
+    "neurology",
+    "autoimmune",
+    "cardiology",
+    "rare-disease",
+    "hearing",
+    "mobility",
+    "post-acute",
+    "home-care",
+    "genetic-testing",
+    "imaging",
+    "sleep",
+    "pain",
+)
+"""What a treatment can be tagged as, so that text meant for, say, cancer drugs shows only on their pages."""
+STATES = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+    "PR", "GU", "VI", "AS", "MP",
+)  # fmt: skip
+"""Postal codes of the states, DC and the territories."""
+NATIONAL = "national"
+"""A payer's `states` value for one that sells in every state."""
+WHO_FILES = ("you", "forwarded")
+"""Who starts an appeal step: the person (or someone for them) files it, or the plan forwards the case itself."""
+COUNTS_FROM = ("notice", "receipt", "request", "decision")
+"""What a deadline counts from: the date printed on the notice, the day the notice is received (presumed
+five days after its date where the rule says so), the day the request reaches the decider, or a decision."""
+BOUNDS = ("exact", "at-least", "at-most")
+"""Whether a deadline is the rule itself, a minimum a plan may extend, or a maximum a state or plan may shorten."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a page speaks to, matched against each fact's Scope; None where the page does not say."""
+
+    plan_types: tuple[str, ...] | None = None
+    kind: str | None = None
+    tags: tuple[str, ...] | None = None
+    benefit: str | None = None
+    payer_kind: str | None = None
+    states: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where a fact applies; an empty tuple means "wherever", and a page shows a fact only where it applies."""
+
+    plan_types: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    benefits: tuple[str, ...] = ()
+    payer_kinds: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+
+    def applies(self, to: Audience) -> bool:
+        """Whether a page for `to` may show the fact: every dimension both sides name must overlap."""
+        return (
+            _overlaps(self.plan_types, to.plan_types)
+            and _contains(self.kinds, to.kind)
+            and _overlaps(self.tags, to.tags)
+            and (_contains(self.benefits, to.benefit) or to.benefit == "either")
+            and _contains(self.payer_kinds, to.payer_kind)
+            and (not to.states or NATIONAL in to.states or _overlaps(self.states, to.states))
+        )
+
+    def __bool__(self) -> bool:
+        return any((self.plan_types, self.kinds, self.tags, self.benefits, self.payer_kinds, self.states))
+
+
+def _overlaps(scoped: tuple[str, ...], page: tuple[str, ...] | None) -> bool:
+    return not scoped or page is None or not set(scoped).isdisjoint(page)
+
+
+def _contains(scoped: tuple[str, ...], page: str | None) -> bool:
+    return not scoped or page is None or page in scoped
+
+
+EVERYWHERE = Scope()
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +110,18 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One sentence a person could act on, with its citation beside it."""
+    """One sentence a person could act on, with its citation beside it, and where it applies."""
 
     text: str
     cite: str | None
     url: str | None = None
+    scope: Scope = EVERYWHERE
+    context: bool = False
+    """In a list of criteria: background, not something a fact in the person's chart can meet."""
+
+    def applies(self, to: Audience) -> bool:
+        """Whether a page for `to` shows this fact."""
+        return self.scope.applies(to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +132,15 @@ class Deadline:
     text: str
     cite: str
     url: str | None = None
+    counts_from: str = "notice"
+    """One of COUNTS_FROM."""
+    bound: str = "exact"
+    """One of BOUNDS."""
+
+    @property
+    def span(self) -> tuple[int, str] | None:
+        """The value as a count and a unit (days, months, hours, business days); None when it is not a number."""
+        return parse_span(self.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +152,22 @@ class Decision:
     text: str
     cite: str
     url: str | None = None
+    counts_from: str = "request"
+    bound: str = "exact"
+
+    @property
+    def span(self) -> tuple[int, str] | None:
+        """The value as a count and a unit; None when it is not a number."""
+        return parse_span(self.value)
+
+
+def parse_span(value: str) -> tuple[int, str] | None:
+    """ "65 days" → (65, "days"); "up to 90 days" → (90, "days"); "3 business days" → (3, "business days")."""
+    number, _, unit = value.removeprefix("up to ").partition(" ")
+    unit = unit.removeprefix("calendar ")
+    if not number.isdigit() or unit not in ("day", "days", "month", "months", "hour", "hours", "business days"):
+        return None
+    return int(number), unit if unit.endswith("s") else unit + "s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +179,12 @@ class Step:
     file_within: Deadline | None
     decisions: tuple[Decision, ...]
     notes: tuple[Fact, ...]
+    who_files: str = "you"
+    """One of WHO_FILES: taken from the rule, never inferred from a missing deadline."""
+    forwarded_when: str | None = None
+    """For a step you file: when the plan must forward the case itself instead (a missed deadline, say)."""
+    anchor: str = ""
+    """The id of this step on its plan type's page, which guides link to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +246,8 @@ class Treatment:
     kind: str
     benefit: str
     category: str
+    tags: tuple[str, ...]
+    plural: bool
     conditions: tuple[str, ...]
     approved_use: Fact
     guidelines: tuple[str, ...]
@@ -127,7 +255,7 @@ class Treatment:
     documents: tuple[str, ...]
     pitfall: Fact
     reasons: tuple[str, ...]
-    reason_notes: dict[str, str]
+    reason_notes: dict[str, tuple[Fact, ...]]
     last_reviewed: date
     reviewed_by: str | None
     sources: tuple[Citation, ...]
@@ -144,6 +272,10 @@ class PolicyRef:
     cite: str
     number: str | None = None
     url: str | None = None
+    effective: date | None = None
+    """The effective or last revision date the document shows."""
+    copy: str | None = None
+    """Who posted the copy that was read, when it is not the payer's own site."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +299,7 @@ class Payer:
     short_name: str
     aliases: tuple[str, ...]
     kind: str
+    states: tuple[str, ...]
     plan_types: tuple[str, ...]
     covers_kinds: tuple[str, ...]
     benefits: tuple[str, ...]
@@ -195,6 +328,8 @@ class PairNote:
     payer: str
     treatment: str
     policy: PolicyRef
+    plan_types: tuple[str, ...]
+    """The plan lines the policy governs: its text shows only on guides for them."""
     criteria: tuple[Fact, ...]
     last_reviewed: date
     sources: tuple[Citation, ...]

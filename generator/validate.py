@@ -12,10 +12,14 @@ from .load import RawContent, RawFile
 from .markdown import unsafe_links
 from .model import (
     BENEFITS,
+    BOUNDS,
+    COUNTS_FROM,
     DECISION_KINDS,
     KINDS,
     PAYER_KINDS,
+    TAGS,
     TREATMENT_BENEFITS,
+    WHO_FILES,
     Citation,
     Content,
     Deadline,
@@ -31,6 +35,7 @@ from .model import (
     Treatment,
 )
 from .placeholders import TEXT_PLACEHOLDERS, unknown_placeholders
+from .scope import KNOWN_PLAN_TYPES, read_scope, read_states
 from .urls import slugify
 
 T = TypeVar("T")
@@ -44,6 +49,7 @@ def validate_content(raw: RawContent, base_url: str | None = None) -> Content:
         errors += raw.site.errors
         if not raw.site.errors:
             site = read_site_config(Fields(raw.site.data, raw.site.shown, errors), base_url)
+    KNOWN_PLAN_TYPES.set(frozenset(f.path.stem for f in raw.plan_types))
     plan_types = _records(raw.plan_types, _plan_type, errors)
     reasons = _records(raw.reasons, _reason, errors)
     treatments = _records(raw.treatments, _treatment, errors)
@@ -86,6 +92,8 @@ def _fact(fields: Fields, *, cite_required: bool = True) -> Fact:
         text=fields.text("text"),
         cite=fields.text("cite", required=cite_required, placeholders=False) or None,
         url=fields.url("url"),
+        scope=read_scope(fields),
+        context=fields.flag("context"),
     )
     fields.finish()
     return fact
@@ -132,22 +140,41 @@ def _step(f: Fields) -> Step:
     decisions = []
     for d in f.nested_list("decisions", required=False):
         decisions.append(
-            Decision(d.choice("kind", DECISION_KINDS), d.text("value"), d.text("text"), d.text("cite"), d.url("url"))
+            Decision(
+                d.choice("kind", DECISION_KINDS),
+                d.text("value"),
+                d.text("text"),
+                d.text("cite"),
+                d.url("url"),
+                counts_from=d.choice("counts_from", COUNTS_FROM, required=False, default="request"),
+                bound=d.choice("bound", BOUNDS, required=False, default="exact"),
+            )
         )
         d.finish()
+    name = f.text("name")
     step = Step(
-        name=f.text("name"),
+        name=name,
         who_decides=f.text("who_decides"),
         file_within=_deadline(within) if within else None,
         decisions=tuple(decisions),
         notes=_facts(f, "notes", required=False),
+        who_files=f.choice("who_files", WHO_FILES),
+        forwarded_when=f.optional_text("forwarded_when"),
+        anchor=slugify(name),
     )
     f.finish()
     return step
 
 
 def _deadline(f: Fields) -> Deadline:
-    deadline = Deadline(f.text("value"), f.text("text"), f.text("cite"), f.url("url"))
+    deadline = Deadline(
+        f.text("value"),
+        f.text("text"),
+        f.text("cite"),
+        f.url("url"),
+        counts_from=f.choice("counts_from", COUNTS_FROM),
+        bound=f.choice("bound", BOUNDS, required=False, default="exact"),
+    )
     f.finish()
     return deadline
 
@@ -175,9 +202,7 @@ def _reason(slug: str, f: Fields) -> Reason:
 
 
 def _treatment(slug: str, f: Fields) -> Treatment:
-    notes = f.mapping("reason_notes") or {}
-    sub = Fields(notes, f.shown, f.errors, "reason_notes.")
-    reason_notes = {str(k): _check_links(sub, str(k), sub.text(str(k)), notes.line_of(str(k))) for k in notes}
+    reason_notes = _reason_notes(f)
     body = f.body
     if not body.strip():
         f.errors.append(
@@ -197,6 +222,8 @@ def _treatment(slug: str, f: Fields) -> Treatment:
         kind=f.choice("kind", KINDS),
         benefit=f.choice("benefit", TREATMENT_BENEFITS),
         category=f.text("category", placeholders=False),
+        tags=f.choices("tags", TAGS, required=False),
+        plural=f.flag("plural"),
         conditions=f.text_list("conditions", min_items=1),
         approved_use=_one_fact(f, "approved_use"),
         guidelines=f.text_list("guidelines", required=False),
@@ -212,6 +239,19 @@ def _treatment(slug: str, f: Fields) -> Treatment:
         body=_check_body(f, body),
         draft=f.flag("draft"),
     )
+
+
+def _reason_notes(f: Fields) -> dict[str, tuple[Fact, ...]]:
+    """Each reason's note: Markdown text, or a list of facts (text, cite, url) when its sentences are cited."""
+    notes = f.mapping("reason_notes") or {}
+    sub = Fields(notes, f.shown, f.errors, "reason_notes.")
+    result = {}
+    for key in map(str, notes):
+        if isinstance(notes[key], list):
+            result[key] = _facts(sub, key, min_items=1)
+        else:
+            result[key] = (Fact(_check_links(sub, key, sub.text(key), notes.line_of(key)), None),)
+    return result
 
 
 def _check_links(f: Fields, key: str, text: str, first_line: int) -> str:
@@ -251,6 +291,7 @@ def _payer(slug: str, f: Fields) -> Payer:
         short_name=f.text("short_name"),
         aliases=f.text_list("aliases", required=False),
         kind=f.choice("kind", PAYER_KINDS),
+        states=read_states(f),
         plan_types=f.text_list("plan_types", min_items=1),
         covers_kinds=f.choices("covers_kinds", KINDS, required=False) or KINDS,
         benefits=f.choices("benefits", BENEFITS, required=False) or BENEFITS,
@@ -268,7 +309,14 @@ def _payer(slug: str, f: Fields) -> Payer:
 def _policy(f: Fields | None) -> PolicyRef:
     if f is None:
         return PolicyRef("", "")
-    policy = PolicyRef(f.text("name"), f.text("cite", placeholders=False), f.optional_text("number"), f.url("url"))
+    policy = PolicyRef(
+        f.text("name"),
+        f.text("cite", placeholders=False),
+        f.optional_text("number"),
+        f.url("url"),
+        f.day("effective", required=False) if "effective" in f.data else None,
+        f.optional_text("copy"),
+    )
     f.finish()
     return policy
 
@@ -285,6 +333,7 @@ def _pairs(files: list[RawFile], errors: list[ContentError]) -> dict[str, PairNo
             payer=payer,
             treatment=treatment,
             policy=_policy(f.nested("policy")),
+            plan_types=f.text_list("plan_types", min_items=1),
             criteria=_facts(f, "criteria", min_items=1),
             last_reviewed=f.day("last_reviewed"),
             sources=_citations(f),
@@ -365,7 +414,6 @@ def _check_references(
             ref(file, "exclude.treatment", rule.treatment or "", treatments, "treatment", "treatments", ".md")
             ref(file, "exclude.reason", rule.reason or "", reasons, "reason", "reasons", ".yaml")
     for shown, pair in pairs.items():
-        next(f for f in raw.pairs if f.shown == shown)
         for field, slug, known, kind, sub, ext in (
             ("payer", pair.payer, payers, "payer", "payers", ".yaml"),
             ("treatment", pair.treatment, treatments, "treatment", "treatments", ".md"),
@@ -373,6 +421,18 @@ def _check_references(
             if slug not in known and slug not in unreadable:
                 errors.append(
                     ContentError(shown, 1, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})")
+                )
+        sold = payers[pair.payer].plan_types if pair.payer in payers else ()
+        for pt in pair.plan_types:
+            if pt not in sold and pair.payer in payers:
+                file = next(f for f in raw.pairs if f.shown == shown)
+                errors.append(
+                    ContentError(
+                        shown,
+                        file.data.line_of("plan_types"),
+                        "plan_types",
+                        f"{pt!r} is not one of {pair.payer}'s plan_types ({', '.join(sold)})",
+                    )
                 )
     _check_redirects(treatments, files["treatment"], errors)
     _check_redirects(payers, files["payer"], errors)
