@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bump whenever the synthetic content changes, so old `.bench/` folders are regenerated."""
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -340,6 +340,7 @@ def payer_data(spec: PayerSpec) -> dict:
         "short_name": name,
         "aliases": [f"{name} Health Plans"],
         "kind": spec.kind,
+        "states": ["national"],
         "plan_types": list(spec.plan_types),
     }
     if spec.covers_kinds:
@@ -367,6 +368,7 @@ def pair_file(rng: random.Random, payer: PayerSpec, spec: TreatmentSpec) -> str:
     """What one payer's own policy asks for one treatment: front matter and a short body."""
     policy = f"Synthetic Payer {payer.number} policy {payer.number:03d}-{spec.number:04d}"
     data = {
+        "plan_types": list(payer.plan_types),
         "policy": {"name": policy, "number": f"{payer.number:03d}-{spec.number:04d}", "cite": policy},
         "criteria": [_fact(rng, spec, c, policy) for c in rng.sample(CRITERIA, rng.randint(3, 5))],
         "last_reviewed": REVIEWED,

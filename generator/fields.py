@@ -129,6 +129,10 @@ class Fields:
             self.error(key, f"expected a date written YYYY-MM-DD, got {value!r}")
             return date(1970, 1, 1)
 
+    def optional_day(self, key: str) -> date | None:
+        """A date written YYYY-MM-DD, or nothing."""
+        return self.day(key) if self.raw(key, False) is not None else None
+
     def url(self, key: str, *, required: bool = False) -> str | None:
         """An absolute http(s) address; other schemes such as javascript: are refused."""
         value = self.raw(key, required)

@@ -263,6 +263,10 @@ class Treatment:
     body: str
     draft: bool = False
 
+    def note_text(self, reason: str) -> str:
+        """The treatment × reason note as one Markdown text ("" when there is none)."""
+        return "\n\n".join(fact.text for fact in self.reason_notes.get(reason, ()))
+
 
 @dataclass(frozen=True, slots=True)
 class PolicyRef:

@@ -18,6 +18,7 @@ name: {name}                  # the full name people know, with its parent compa
 short_name: {name}            # used inside sentences and titles
 aliases: []                   # other names people search for
 kind: insurer                 # insurer | blue-plan | pbm | government
+states: [national]            # where it sells: national, or state codes such as [CA, NV]
 plan_types:                   # which kinds of plan it sells (see content/plan-types/)
   - employer-insured
 # covers_kinds: [drug, biologic]   # only for payers that decide some kinds of treatment
@@ -47,6 +48,8 @@ brand_names: []
 kind: drug                     # drug | biologic | device | procedure | service | test
 benefit: pharmacy              # medical | pharmacy | either
 category: general              # shared with related treatments, e.g. neurology
+# tags: [oncology]             # what text meant for some treatments only looks for (content/README.md)
+# plural: true                 # when the name is plural ("wheelchairs")
 conditions: [the condition it treats]
 approved_use:
   text: What the FDA label says it is approved for.

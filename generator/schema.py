@@ -24,7 +24,21 @@ ENUMS = {
     ("PlanType", "benefits"): model.BENEFITS,
     ("Reason", "kinds"): model.KINDS,
     ("Decision", "kind"): model.DECISION_KINDS,
+    ("Decision", "counts_from"): model.COUNTS_FROM,
+    ("Decision", "bound"): model.BOUNDS,
+    ("Deadline", "counts_from"): model.COUNTS_FROM,
+    ("Deadline", "bound"): model.BOUNDS,
+    ("Step", "who_files"): model.WHO_FILES,
+    ("Treatment", "tags"): model.TAGS,
+    ("Payer", "states"): (model.NATIONAL, *model.STATES),
+    ("Scope", "kinds"): model.KINDS,
+    ("Scope", "tags"): model.TAGS,
+    ("Scope", "benefits"): model.BENEFITS,
+    ("Scope", "payer_kinds"): model.PAYER_KINDS,
+    ("Scope", "states"): model.STATES,
 }
+RENAMED = {"scope": "applies_to"}
+"""Record fields whose key in a content file has another name."""
 OPTIONAL = {
     "aliases",
     "brand_names",
@@ -45,9 +59,11 @@ OPTIONAL = {
     "permalink",
     "publisher",
     "params",
+    "tags",
+    "plural",
 }
 """Fields a file may leave out (the validator fills in a default or treats them as empty)."""
-NOT_IN_FILES = {"slug", "body", "payer", "treatment"}
+NOT_IN_FILES = {"slug", "body", "payer", "treatment", "anchor"}
 FILES = {
     "site": model.SiteConfig,
     "payer": model.Payer,
@@ -95,7 +111,12 @@ def record_schema(cls: type) -> dict:
     for field in dataclasses.fields(cls):
         if field.name in NOT_IN_FILES:
             continue
-        properties[field.name] = _type_schema(cls.__name__, field.name, hints[field.name])
+        key = RENAMED.get(field.name, field.name)
+        properties[key] = _type_schema(cls.__name__, field.name, hints[field.name])
+        if cls is model.Treatment and field.name == "reason_notes":
+            # A note is Markdown text, or a list of cited facts.
+            fact_list = properties[key]["additionalProperties"]
+            properties[key]["additionalProperties"] = {"anyOf": [{"type": "string", "minLength": 1}, fact_list]}
         optional = (
             field.name in OPTIONAL
             or field.default is not dataclasses.MISSING
@@ -108,7 +129,7 @@ def record_schema(cls: type) -> dict:
         )
         optional = optional or (cls is model.Reason and field.name == "plan_type_notes")
         if not optional and not (cls is model.Fact and field.name == "cite"):
-            required.append(field.name)
+            required.append(key)
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 
 

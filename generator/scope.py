@@ -33,7 +33,9 @@ def read_scope(f: Fields, key: str = "applies_to") -> Scope:
     )
     nested.finish()
     if not scope:
-        f.error(key, f"expected at least one of {', '.join(SCOPE_KEYS)}; an empty scope means everywhere, so leave it out")
+        f.error(
+            key, f"expected at least one of {', '.join(SCOPE_KEYS)}; an empty scope means everywhere, so leave it out"
+        )
     return scope
 
 

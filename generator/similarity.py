@@ -109,7 +109,7 @@ class _Weights:
         if kind == "criteria":
             return _facts(c.treatments[key[1]].criteria)
         if kind == "reason-note":
-            return count_words(c.treatments[key[1]].reason_notes[key[2]])
+            return count_words(c.treatments[key[1]].note_text(key[2]))
         if kind == "plan-type-notes":
             return _facts(c.reasons[key[1]].plan_type_notes[key[2]])
         return _plan_type_words(c, key[1])

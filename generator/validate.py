@@ -314,7 +314,7 @@ def _policy(f: Fields | None) -> PolicyRef:
         f.text("cite", placeholders=False),
         f.optional_text("number"),
         f.url("url"),
-        f.day("effective", required=False) if "effective" in f.data else None,
+        f.optional_day("effective"),
         f.optional_text("copy"),
     )
     f.finish()

@@ -52,7 +52,7 @@ CASES: dict[str, tuple[Case, str]] = {
     ),
     "unknown key": (
         lambda c: edit(c / "payers/contoso.yaml", "kind: blue-plan", "kind: blue-plan\ncolour: blue"),
-        "content/payers/contoso.yaml:4: colour: unknown field; expected one of: aliases, benefits, covers_kinds, draft, exclude, facts, kind, last_reviewed, name, notes, plan_types, policy_library, redirect_from, short_name, sources",
+        "content/payers/contoso.yaml:4: colour: unknown field; expected one of: aliases, benefits, covers_kinds, draft, exclude, facts, kind, last_reviewed, name, notes, plan_types, policy_library, redirect_from, short_name, sources, states",
     ),
     "unknown nested key": (
         lambda c: edit(
@@ -60,7 +60,7 @@ CASES: dict[str, tuple[Case, str]] = {
             "  name: Contoso Coverage Guidelines",
             "  name: Contoso Coverage Guidelines\n  link: https://x.example",
         ),
-        "content/payers/contoso.yaml:7: policy_library.link: unknown field; expected one of: cite, name, number, url",
+        "content/payers/contoso.yaml:7: policy_library.link: unknown field; expected one of: cite, copy, effective, name, number, url",
     ),
     "unknown reason": (
         lambda c: edit(

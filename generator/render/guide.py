@@ -143,9 +143,7 @@ class GuidePages:
             "breadcrumbs": crumbs,
             "jsonld_data": self.guide_jsonld(r.page, h1, crumbs, treatment, oldest),
             "body": self.markdown(("treatment", treatment.slug), treatment.body),
-            "reason_note": self.markdown(
-                ("note", treatment.slug, reason.slug), treatment.reason_notes.get(reason.slug, "")
-            ),
+            "reason_note": self.markdown(("note", treatment.slug, reason.slug), treatment.note_text(reason.slug)),
             "pair_body": self.markdown(("pair", payer.slug, treatment.slug), pair.body) if pair else "",
             "reason_angle": self.fragment(("angle", reason.slug), "partials/reason_angle.html", reason=reason),
             "pitfall": self.fragment(("pitfall", treatment.slug), "partials/fact_one.html", item=treatment.pitfall),
