@@ -231,6 +231,8 @@ class RawContent:
     payers: list[RawFile]
     pairs: list[RawFile]
     errors: list[ContentError] = field(default_factory=list)
+    help: RawFile | None = None
+    """content/free-help.yaml, when there is one."""
 
 
 def load_content(root: Path, cache: ParseCache | None = None) -> RawContent:
@@ -262,6 +264,9 @@ def load_content(root: Path, cache: ParseCache | None = None) -> RawContent:
         payers=_load_dir(root / "payers", ".yaml", root, errors, cache),
         pairs=[load_markdown_file(p, root.parent, cache) for p in pair_paths if p.suffix == ".md"],
         errors=errors,
+        help=load_yaml_file(root / "free-help.yaml", root.parent, cache)
+        if (root / "free-help.yaml").is_file()
+        else None,
     )
     cache.save()
     return raw

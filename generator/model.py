@@ -125,6 +125,21 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class HelpEntry:
+    """Free help for people with some plan types: who they are, what they do, and where to reach them."""
+
+    name: str
+    text: str
+    cite: str
+    url: str | None = None
+    scope: Scope = EVERYWHERE
+
+    def applies(self, to: Audience) -> bool:
+        """Whether a page for `to` lists this help."""
+        return self.scope.applies(to)
+
+
+@dataclass(frozen=True, slots=True)
 class Deadline:
     """A number people act on ("65 days"), what it runs from, and its citation."""
 
@@ -406,3 +421,5 @@ class Content:
     treatments: dict[str, Treatment]
     payers: dict[str, Payer]
     pairs: dict[tuple[str, str], PairNote]
+    help: tuple[HelpEntry, ...] = ()
+    """content/free-help.yaml: free help, each entry shown only for the plan types it serves."""

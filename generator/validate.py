@@ -26,6 +26,7 @@ from .model import (
     Decision,
     Exclusion,
     Fact,
+    HelpEntry,
     PairNote,
     Payer,
     PlanType,
@@ -55,10 +56,35 @@ def validate_content(raw: RawContent, base_url: str | None = None) -> Content:
     treatments = _records(raw.treatments, _treatment, errors)
     payers = _records(raw.payers, _payer, errors)
     pairs = _pairs(raw.pairs, errors)
+    free_help = _free_help(raw.help, errors)
     _check_references(plan_types, reasons, treatments, payers, pairs, raw, errors)
     if errors or site is None:
         raise BuildError(errors)
-    return Content(site, plan_types, reasons, treatments, payers, {(p.payer, p.treatment): p for p in pairs.values()})
+    pair_map = {(p.payer, p.treatment): p for p in pairs.values()}
+    return Content(site, plan_types, reasons, treatments, payers, pair_map, free_help)
+
+
+def _free_help(raw: RawFile | None, errors: list[ContentError]) -> tuple[HelpEntry, ...]:
+    if raw is None:
+        return ()
+    errors += raw.errors
+    if raw.errors:
+        return ()
+    f = Fields(raw.data, raw.shown, errors)
+    entries = []
+    for item in f.nested_list("entries", min_items=1):
+        entries.append(
+            HelpEntry(
+                name=item.text("name"),
+                text=item.text("text"),
+                cite=item.text("cite", placeholders=False),
+                url=item.url("url"),
+                scope=read_scope(item),
+            )
+        )
+        item.finish()
+    f.finish()
+    return tuple(entries)
 
 
 def _records(files: list[RawFile], build: Callable[[str, Fields], T], errors: list[ContentError]) -> dict[str, T]:

@@ -68,7 +68,7 @@ def test_every_gate_passes_on_the_fixture_site(site: Path, content) -> None:
 
 
 def test_broken_link_and_anchor_fail(site: Path) -> None:
-    edit(site / GUIDE, 'href="#rights"', 'href="#nowhere"')
+    edit(site / GUIDE, 'href="#timeline"', 'href="#nowhere"')
     edit(site / GUIDE, 'href="/northwind/"', 'href="/no-such-payer/"')
     errors = check_links(read_site(site, BASE), site).errors
     assert "/northwind/entresto/not-medically-necessary/: link to /no-such-payer/ does not resolve" in errors

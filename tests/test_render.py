@@ -109,17 +109,19 @@ def test_json_ld_has_breadcrumbs_and_a_medical_web_page(built_site: Path) -> Non
 
 def test_display_names_come_from_content(built_site: Path) -> None:
     page = Page((built_site / GUIDE).read_text("utf-8"))
-    assert page.h1 == "Entresto (sacubitril/valsartan) denied as not medically necessary by Northwind?"
+    # The question uses short names; the full name is in the JSON-LD and on the treatment's hub.
+    assert page.h1 == "Entresto denied as not medically necessary by Northwind?"
+    assert json.loads(page.jsonld[0])["@graph"][1]["about"]["name"] == "Entresto (sacubitril/valsartan)"
     fusion = Page((built_site / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8"))
-    assert fusion.h1 == "Lumbar spinal fusion denied as out of network by Contoso?"
+    assert fusion.h1 == "Spinal fusion denied as out of network by Contoso?"
 
 
 def test_pair_specifics_replace_the_general_fallback(built_site: Path) -> None:
     with_pair = (built_site / GUIDE).read_text("utf-8")
-    assert "Northwind Heart Failure Drugs policy</a> (NW-RX-042)" in with_pair
-    assert "We have not yet reviewed" not in with_pair
+    assert "Northwind Heart Failure Drugs policy</a>, NW-RX-042" in with_pair.replace("&#39;", "'")
+    assert "We have not yet read" not in with_pair
     without = (built_site / "contoso/entresto/not-medically-necessary/index.html").read_text("utf-8")
-    assert "We have not yet reviewed Contoso's own policy for Entresto" in without
+    assert "We have not yet read Contoso's own policy for Entresto" in without
 
 
 def test_cta_link_carries_the_page_parameters(built_site: Path) -> None:
@@ -128,10 +130,18 @@ def test_cta_link_carries_the_page_parameters(built_site: Path) -> None:
     assert "First letter: <strong>$49</strong> (usually $99). Code <strong>FIRST</strong>" in html
 
 
-def test_pages_need_no_javascript(built_site: Path) -> None:
+def test_pages_read_without_javascript_and_run_no_inline_script(built_site: Path) -> None:
+    # The only script is the guide's deadline calculator, a file; its form stays hidden without it,
+    # and the deadline rows above it say every rule in words.
     for path in built_site.rglob("*.html"):
-        scripts = re.findall(r"<script(?![^>]*application/ld\+json)[^>]*>", path.read_text("utf-8"))
-        assert scripts == [], path
+        page = path.read_text("utf-8")
+        scripts = re.findall(r"<script(?![^>]*application/ld\+json)[^>]*>", page)
+        expected = ['<script src="/deadline.js" defer>'] if 'class="deadline-rows"' in page else []
+        assert scripts == expected, path
+        assert not re.search(r"\son[a-z]+=", page), path
+    guide = (built_site / GUIDE).read_text("utf-8")
+    assert '<form class="calc" id="deadline-calc" hidden>' in guide
+    assert re.search(r'data-file-within="180 days"[^>]*>.*180 days', guide)
 
 
 HOSTILE = "<script>alert(\"x\")</script> & 'quotes' Ünïcødé"
@@ -155,8 +165,9 @@ def test_hostile_names_and_markdown_render_escaped(content_dir: Path, tmp_path: 
         assert "<img src=x" not in html, path
     guide = (out / GUIDE).read_text("utf-8")
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quotes&#39; Ünïcødé" in guide
-    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in guide
-    assert 'href="https://a.example/?a=1&amp;b=%222%22"' in guide
+    treatment_hub = (out / "treatments/entresto/index.html").read_text("utf-8")
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in treatment_hub
+    assert 'href="https://a.example/?a=1&amp;b=%222%22"' in treatment_hub
     hub = (out / "northwind/index.html").read_text("utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt; <strong>bold</strong> &amp; more" in hub
     ld = Page(guide).jsonld[0]
@@ -176,15 +187,16 @@ def test_fill_escapes_text_and_names(text: str, expected: str) -> None:
 
 def test_non_ascii_content_reaches_the_page_as_references_and_reads_the_same(content_dir: Path, tmp_path: Path) -> None:
     treatment = content_dir / "treatments/entresto.md"
-    text = treatment.read_text("utf-8").replace("Lowers the risk of death", "Lowers — café § 2 — the risk of death")
-    treatment.write_text(text + "\nDose titration — “slowly” at first.\n", "utf-8")
+    text = treatment.read_text("utf-8").replace("A heart failure diagnosis.", "A heart failure — café § 2 — diagnosis.")
+    text = text.replace("Show each ACE inhibitor or ARB tried", "Dose titration — “slowly” at first. Show each ACE inhibitor or ARB tried")
+    treatment.write_text(text, "utf-8")
     out = tmp_path / "public"
     build(content_dir, out, workers=1)
-    raw = (out / GUIDE).read_bytes()
+    raw = (out / "contoso/entresto/step-therapy/index.html").read_bytes()
     assert raw.isascii(), "shared pieces are stored as ASCII, so the page encodes as a plain copy"
     shown = Page(raw.decode("ascii"))
     visible = html.unescape(raw.decode("ascii"))
-    assert "Lowers — café § 2 — the risk of death" in visible
+    assert "A heart failure — café § 2 — diagnosis." in visible
     assert "Dose titration — “slowly” at first." in visible
     assert json.loads(shown.jsonld[0])["@graph"][1]["about"]["name"] == "Entresto (sacubitril/valsartan)"
 
@@ -230,20 +242,27 @@ def test_placeholders_are_filled_wherever_content_puts_them(content_dir: Path, t
     for path in out.rglob("*.html"):
         page = path.read_text("utf-8")
         assert "{payer}" not in page and "{treatment}" not in page, path
-    guide = html.unescape((out / GUIDE).read_text("utf-8"))
-    for expected in (
-        "Northwind sells employer",
-        "Ask Northwind for a fast redetermination",
-        "Answer each Northwind criterion with",
-        "decided your Entresto records",
-        "Denials by Northwind when the ejection",
-        "As Entresto, lowers the risk of death",
-        "One more note for Northwind about Entresto.",
-        "Help with your Entresto appeal",
-        "answers Northwind's criteria",
-        "Northwind says Entresto is not medically necessary",
-    ):
-        assert expected in guide, expected
+    # A guide fills in its own payer and treatment; a hub its own record, else a general phrase.
+    shown = {
+        GUIDE: (
+            "Denials by Northwind when the ejection",
+            "One more note for Northwind about Entresto.",
+            "Help with your Entresto appeal",
+            "answers Northwind's criteria",
+            "Northwind says Entresto is not medically necessary",
+        ),
+        "northwind/index.html": ("Northwind sells employer",),
+        "plan-types/medicare-part-d/index.html": ("Ask your plan for a fast redetermination",),
+        "reasons/not-medically-necessary/index.html": (
+            "Answer each your plan criterion with",
+            "decided your the treatment records",
+        ),
+        "treatments/entresto/index.html": ("As Entresto, lowers the risk of death",),
+    }
+    for rel, expected in shown.items():
+        page = html.unescape((out / rel).read_text("utf-8"))
+        for text in expected:
+            assert text in page, (rel, text)
 
 
 def test_a_name_holding_a_placeholder_is_not_filled_in_turn() -> None:

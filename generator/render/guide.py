@@ -1,320 +1,203 @@
-"""What a guide shows: its records, the head, its shared sections (each rendered once per key), related links."""
+"""What a guide shows, in the order the person needs it: the answer, the deadline for each plan type,
+what the payer requires, what works for this reason with this treatment, the worksheet and letter
+outline, next steps and free help. Only facts whose scope matches the page are shown."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
-from urllib.parse import quote_plus
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from ..model import Fact, PairNote, Payer, PlanType, Reason, Treatment
-from ..placeholders import fill_html, fill_slugs
+from ..model import Audience, Fact, PairNote, Payer, PlanType, Reason, Treatment
+from ..placeholders import fill_html
 from ..plan import GuidePage
 from ..urls import absolute, hub_url
+from .deadlines import deadline_rows
 from .environment import ascii_html
-from .sources import PageSources
+from .guide_head import RelatedLinks, breadcrumbs, capitalized, cta_url, guide_description, guide_jsonld, guide_title
+from .sources import Cited, PageSources
 
 if TYPE_CHECKING:
     from .renderer import Renderer
 
-_quote = lru_cache(maxsize=4096)(quote_plus)
-"""What urlencode does to each key and value; cached, since the values are a few hundred slugs."""
-
-
-@dataclass(frozen=True)
-class Link:
-    """A link a template shows."""
-
-    url: str
-    text: str
+MAX_NEXT_STEPS = 7
 
 
 @dataclass(frozen=True, slots=True)
 class GuideRecords:
-    """The records one guide shows, looked up once per page."""
+    """The records one guide shows, looked up once per page, and who the page speaks to."""
 
     page: GuidePage
     payer: Payer
     treatment: Treatment
     reason: Reason
     pair: PairNote | None
+    """The payer's own policy for the treatment, when it governs one of the page's plan types."""
     plan_types: list[PlanType]
-    criteria: tuple[Fact, ...]
-    criteria_key: tuple[str, ...]
+    audience: Audience
 
-
-GUIDE_SECTIONS: dict[str, Callable[[GuideRecords], Hashable]] = {
-    "at_a_glance": lambda r: (r.payer.slug, r.reason.slug, r.page.plan_types),
-    "rights": lambda r: (r.reason.slug, r.page.plan_types),
-    "requirements": lambda r: (r.payer.slug, r.treatment.slug),
-    "worksheet": lambda r: r.criteria_key,
-    "timeline": lambda r: r.page.plan_types,
-    "next_steps": lambda r: (r.payer.slug, r.reason.slug),
-}
-"""The guide sections shared by many pages, each with the key that names the records it shows."""
-
-SECTION_CACHE_SIZE = 512
-"""Sections kept per kind; bounded so that memory stays flat however many payers and treatments there are."""
+    def shown(self, facts: Iterable[Fact]) -> list[Fact]:
+        """The facts that apply to this page, in order."""
+        return [f for f in facts if f.applies(self.audience)]
 
 
 class GuidePages:
-    """Renders guide pages; shares the renderer's templates and fragment caches."""
+    """Renders guide pages; shares the renderer's templates and Markdown cache."""
 
     def __init__(self, renderer: Renderer) -> None:
         self.content = renderer.content
         self.plan = renderer.plan
         self.site = renderer.site
-        self.fragment = renderer.fragment
         self.markdown = renderer.markdown
         self._render = renderer.render_template
-        self.sources = PageSources(renderer.content)
-        self._links: dict[int, str] = {}
-        self._sections: dict[str, dict[Hashable, Markup]] = {}
+        self.related = RelatedLinks(renderer.content, renderer.plan)
 
     def warm_up(self, guides: Iterable[int]) -> None:
-        """Render the per-record fragments of these guides (Markdown bodies, fact lists, plan-type steps) before forking.
-
-        Workers then share them instead of each rendering its own; whole pages are not
-        rendered here, since their shared sections depend on the payer a worker meets.
-        """
-        seen: set[tuple[str, str]] = set()
+        """Render the Markdown of these guides' notes and pair bodies before forking, so workers share it."""
         for index in guides:
             page = self.plan.guides[index]
-            if (page.treatment, page.reason) not in seen:
-                seen.add((page.treatment, page.reason))
-                records = self.guide_records(page)
-                self.page_context(records, index)
-                for name in GUIDE_SECTIONS:
-                    self._section_context(name, records)
+            records = self.records(page)
+            self.note_html(records, PageSources())
+            if records.pair:
+                self.markdown(("pair", records.payer.slug, records.treatment.slug), records.pair.body)
 
     def render(self, index: int) -> str:
         """Render one guide page, then put the escaped payer and treatment names in the placeholders."""
         page = self.plan.guides[index]
-        records = self.guide_records(page)
-        context = self.page_context(records, index)
-        # A namespace, not a dict: Jinja looks `sections.rights` up as an attribute first, and a
-        # dict answers that with an exception before the item lookup (1.5 µs, six times a page).
-        context["sections"] = SimpleNamespace(**{name: self.section(name, records) for name in GUIDE_SECTIONS})
-        return fill_html(self._render("guide.html", context, page.url), context["names"])
+        records = self.records(page)
+        context = self.context(records, index)
+        # As ASCII with numeric references, the page encodes to bytes as a plain copy (ascii_html says why).
+        return fill_html(ascii_html(self._render("guide.html", context, page.url)), context["names"])
 
-    def guide_records(self, page: GuidePage) -> GuideRecords:
+    def records(self, page: GuidePage) -> GuideRecords:
+        """The page's records and audience; the pair only where it governs one of the page's plan types."""
         c = self.content
+        payer, treatment = c.payers[page.payer], c.treatments[page.treatment]
         pair = c.pairs.get((page.payer, page.treatment))
-        treatment = c.treatments[page.treatment]
-        return GuideRecords(
-            page,
-            c.payers[page.payer],
-            treatment,
-            c.reasons[page.reason],
-            pair,
-            [c.plan_types[s] for s in page.plan_types],
-            pair.criteria if pair else treatment.criteria,
-            ("pair", pair.payer, pair.treatment) if pair else ("treatment", treatment.slug),
+        if pair and not set(pair.plan_types) & set(page.plan_types):
+            pair = None
+        audience = Audience(
+            plan_types=page.plan_types,
+            kind=treatment.kind,
+            tags=treatment.tags,
+            benefit=treatment.benefit,
+            payer_kind=payer.kind,
+            states=payer.states,
         )
+        plan_types = [c.plan_types[s] for s in page.plan_types]
+        return GuideRecords(page, payer, treatment, c.reasons[page.reason], pair, plan_types, audience)
 
-    def page_context(self, r: GuideRecords, index: int) -> dict:
-        """What guide.html itself shows: the head, the question and the sections that differ on every page."""
-        payer, treatment, reason, pair = r.payer, r.treatment, r.reason, r.pair
-        h1 = f"{treatment.name} {reason.title_phrase} by {payer.short_name}?"
-        crumbs = self.breadcrumbs(payer, treatment, reason)
+    def context(self, r: GuideRecords, index: int) -> dict:
+        """Everything guide.html shows, its sources numbered in the order the page cites them."""
+        payer, treatment, reason = r.payer, r.treatment, r.reason
+        sources = PageSources()
+        h1 = f"{capitalized(treatment.short_name)} {reason.title_phrase} by {payer.short_name}?"
+        crumbs = breadcrumbs(payer, treatment, reason)
         reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
-        reviewed += [pt.last_reviewed for pt in r.plan_types] + ([pair.last_reviewed] if pair else [])
-        oldest = min(reviewed)
-        return {
+        reviewed += [pt.last_reviewed for pt in r.plan_types] + ([r.pair.last_reviewed] if r.pair else [])
+        context = {
             "page": r.page,
             "payer": payer,
             "treatment": treatment,
             "reason": reason,
-            "pair": pair,
+            "pair": r.pair,
             "plan_types": r.plan_types,
             "names": {"payer": payer.short_name, "treatment": treatment.short_name},
             "h1": h1,
-            "title": self.guide_title(payer, treatment, reason),
-            "description": self.guide_description(payer, treatment, reason, len(r.plan_types)),
+            "answer": self.answer(r),
+            "title": guide_title(payer, treatment, reason, self.site.gates.title_max),
+            "description": guide_description(payer, treatment, reason, len(r.plan_types)),
             "canonical": absolute(self.site.base_url, r.page.url),
             "noindex": index in self.plan.noindex,
-            "reviewed_oldest": oldest,
-            "reviewed_newest": max(reviewed),
+            "reviewed": reviewed,
+            "reviewed_oldest": min(reviewed),
             "breadcrumbs": crumbs,
-            "jsonld_data": self.guide_jsonld(r.page, h1, crumbs, treatment, oldest),
-            "body": self.markdown(("treatment", treatment.slug), treatment.body),
-            "reason_note": self.markdown(("note", treatment.slug, reason.slug), treatment.note_text(reason.slug)),
-            "pair_body": self.markdown(("pair", payer.slug, treatment.slug), pair.body) if pair else "",
-            "reason_angle": self.fragment(("angle", reason.slug), "partials/reason_angle.html", reason=reason),
-            "pitfall": self.fragment(("pitfall", treatment.slug), "partials/fact_one.html", item=treatment.pitfall),
-            "cta_url": self.cta_url(r.page),
-            "related": self.related_groups(r.page, self.plan.related[index]),
-            "sources": self.sources.for_guide(r),
+            "jsonld_data": guide_jsonld(self.site, r.page, h1, crumbs, treatment, min(reviewed)),
+            "deadlines": deadline_rows(r.plan_types, sources),
+            "hub_url": hub_url,
+            "plan_type_url": lambda pt, anchor="": hub_url("plan_type", pt.slug) + (f"#{anchor}" if anchor else ""),
         }
+        context |= self.requirements(r, sources)
+        context |= self.angle(r, sources)
+        context["next_steps"] = self.next_steps(r)
+        context["free_help"] = sources.cite_all(r.shown(self.content.help))
+        context["cta_url"] = cta_url(self.site, r.page)
+        context["related"] = self.related.groups(r.page, self.plan.related[index])
+        context["sources"] = sources.html()
+        return context
 
-    def section(self, name: str, r: GuideRecords) -> Markup:
-        """One shared section of a guide, rendered once per key and reused by every page with that key.
+    def answer(self, r: GuideRecords) -> str:
+        """Two sentences for this reason and this treatment: what the denial means here, and what to ask for."""
+        note = r.shown(r.treatment.reason_notes.get(r.reason.slug, ()))
+        first = first_sentence(note[0].text) if note else first_sentence(r.reason.lede)
+        return f"{first} {r.reason.ask_for}"
 
-        A section's template sees only the records its key names, so a template edit that
-        reaches for another record fails loudly instead of showing one page's text on another.
-        """
-        key = GUIDE_SECTIONS[name](r)
-        cache = self._sections.setdefault(name, {})
-        if key in cache:
-            return cache[key]
-        html = Markup(ascii_html(self._render(f"guide/{name}.html", self._section_context(name, r), r.page.url)))
-        if len(cache) >= SECTION_CACHE_SIZE:
-            # Guides are planned payer by payer, so the keys in use are the recent ones.
-            cache.clear()
-        cache[key] = html
-        return html
+    def criteria(self, r: GuideRecords) -> list[Fact]:
+        """The payer's own criteria where the pair governs the page, else the typical ones."""
+        return r.shown(r.pair.criteria if r.pair else r.treatment.criteria)
 
-    def _section_context(self, name: str, r: GuideRecords) -> dict:
-        """What one shared section's template sees: `_<name>_context` below."""
-        return getattr(self, f"_{name}_context")(r)
-
-    def _at_a_glance_context(self, r: GuideRecords) -> dict:
-        rows = [self.fragment(("glance", pt.slug), "partials/glance_row.html", plan_type=pt) for pt in r.plan_types]
-        return {"payer": r.payer, "reason": r.reason, "plan_types": r.plan_types, "glance_rows": rows}
-
-    def _rights_context(self, r: GuideRecords) -> dict:
+    def requirements(self, r: GuideRecords, sources: PageSources) -> dict:
+        """What the payer requires: its named policy and criteria, or the typical criteria, said honestly."""
+        policy = sources.cite(r.pair.policy) if r.pair else None
+        library = r.payer.policy_library
+        criteria = self.criteria(r)
+        governs = [pt for pt in r.plan_types if r.pair and pt.slug in r.pair.plan_types]
         return {
-            "reason": r.reason,
-            "plan_types": r.plan_types,
-            "rights": [
-                self.fragment(("steps", pt.slug), "partials/plan_type_steps.html", plan_type=pt) for pt in r.plan_types
-            ],
-            "reason_notes": [self.reason_plan_notes(r.reason, pt.slug) for pt in r.plan_types],
+            "policy": policy,
+            "policy_plans": governs if len(governs) < len(r.plan_types) else [],
+            "library": sources.cite(library) if library.name and not r.pair else None,
+            "criteria": sources.cite_all([f for f in criteria if not f.context]),
+            "background": sources.cite_all([f for f in criteria if f.context]),
         }
 
-    def _requirements_context(self, r: GuideRecords) -> dict:
+    def angle(self, r: GuideRecords, sources: PageSources) -> dict:
+        """What works for this reason with this treatment, then the pair's notes and the plan types' rules for the reason."""
+        notes = [(pt, sources.cite_all(r.shown(r.reason.plan_type_notes.get(pt.slug, ())))) for pt in r.plan_types]
         return {
-            "payer": r.payer,
-            "treatment": r.treatment,
-            "pair": r.pair,
-            "criteria": self.fragment(
-                ("criteria", *r.criteria_key), "partials/fact_list.html", items=r.criteria, class_name=""
-            ),
-            "payer_notes": self.markdown(("payer", r.payer.slug), r.payer.notes),
-            "treatment_facts": self.fragment(
-                ("facts", r.treatment.slug), "partials/treatment_facts.html", treatment=r.treatment
-            ),
+            "note": self.note_html(r, sources),
+            "pair_body": self.markdown(("pair", r.payer.slug, r.treatment.slug), r.pair.body) if r.pair else "",
+            "pitfall": sources.cite(r.treatment.pitfall) if r.treatment.pitfall.text else None,
+            "reason_rules": [(pt, items) for pt, items in notes if items],
         }
 
-    def _worksheet_context(self, r: GuideRecords) -> dict:
-        worksheet = self.fragment(
-            ("worksheet", *r.criteria_key), "partials/worksheet.html", treatment=r.treatment, criteria=r.criteria
-        )
-        return {"treatment": r.treatment, "worksheet": worksheet}
+    def note_html(self, r: GuideRecords, sources: PageSources) -> list[tuple[Markup, Cited]]:
+        """The treatment × reason note, a Markdown block per fact that applies, each with its source number."""
+        shown = []
+        for i, fact in enumerate(r.treatment.reason_notes.get(r.reason.slug, ())):
+            if fact.applies(r.audience):
+                html = self.markdown(("note", r.treatment.slug, r.reason.slug, i), fact.text)
+                shown.append((html, sources.cite(fact)))
+        return shown
 
-    def _timeline_context(self, r: GuideRecords) -> dict:
-        rows = [self.fragment(("timeline", pt.slug), "partials/timeline_row.html", plan_type=pt) for pt in r.plan_types]
-        return {"plan_types": r.plan_types, "timeline_rows": rows}
-
-    def _next_steps_context(self, r: GuideRecords) -> dict:
-        return {"payer": r.payer, "reason": r.reason}
-
-    def reason_plan_notes(self, reason: Reason, plan_type: str) -> Markup:
-        """The reason's facts for one plan type, rendered once per pair of records."""
-        notes = reason.plan_type_notes.get(plan_type, ())
-        if not notes:
-            return Markup("")
-        return self.fragment(
-            ("reason-notes", reason.slug, plan_type), "partials/fact_list.html", items=notes, class_name=""
-        )
-
-    def guide_jsonld(
-        self, page: GuidePage, h1: str, breadcrumbs: list[Link], treatment: Treatment, reviewed: date
-    ) -> dict:
-        """BreadcrumbList and MedicalWebPage for one guide."""
-        crumbs = [
-            {
-                "@type": "ListItem",
-                "position": i + 1,
-                "name": link.text,
-                "item": absolute(self.site.base_url, link.url or page.url),
-            }
-            for i, link in enumerate(breadcrumbs)
+    def next_steps(self, r: GuideRecords) -> list[str]:
+        """At most MAX_NEXT_STEPS things to do, in order, none repeated; text with placeholders."""
+        documents = "; ".join(lower_first(d) for d in r.treatment.documents[:3])
+        steps = [
+            "Find the date printed on your denial notice and your plan type, then check your last day to appeal above.",
+            r.reason.ask_for,
+            "Ask your doctor for a letter that answers each criterion in the table above, point by point.",
+            f"Gather your records: {documents}, and the denial letter itself.",
+            "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why.",
+            "Send the appeal the way your notice says, keep a copy, and keep proof of the date it was received.",
+            "If {payer} says no again, ask for the next level listed for your plan type above.",
         ]
-        about = {
-            "@type": "Drug" if treatment.kind in ("drug", "biologic") else "MedicalTherapy",
-            "name": treatment.name,
-        }
-        web_page = {
-            "@type": "MedicalWebPage",
-            "name": h1,
-            "url": absolute(self.site.base_url, page.url),
-            "inLanguage": self.site.language,
-            "lastReviewed": reviewed.isoformat(),
-            "about": about,
-            "publisher": {"@type": "Organization", "name": self.site.publisher},
-        }
-        if treatment.reviewed_by:
-            web_page["reviewedBy"] = {"@type": "Person", "name": treatment.reviewed_by}
-        return {
-            "@context": "https://schema.org",
-            "@graph": [{"@type": "BreadcrumbList", "itemListElement": crumbs}, web_page],
-        }
+        return list(dict.fromkeys(steps))[:MAX_NEXT_STEPS]
 
-    def guide_title(self, payer: Payer, treatment: Treatment, reason: Reason) -> str:
-        """The page title: the question, with "How to appeal" when it fits the limit."""
-        question = f"{treatment.short_name} {reason.title_phrase} by {payer.short_name}?"
-        full = f"{question} How to appeal"
-        return full if len(full) <= self.site.gates.title_max else question
 
-    def guide_description(self, payer: Payer, treatment: Treatment, reason: Reason, plan_count: int) -> str:
-        """A unique meta description from the page's own records, the longest that fits the limit."""
-        kinds = "your plan type" if plan_count == 1 else f"{plan_count} plan types"
-        start = f"{payer.short_name} denied {treatment.short_name} ({reason.name.lower()})?"
-        candidates = [
-            f"{start} Appeal deadlines for {kinds}, what {payer.short_name}'s policy asks for, and a worksheet to answer each criterion.",
-            f"{start} Appeal deadlines for {kinds}, what the policy asks for, and a criteria worksheet.",
-            f"{start} Appeal deadlines, policy criteria and a worksheet.",
-        ]
-        limit = self.site.gates.description_max
-        return next((c for c in candidates if len(c) <= limit), candidates[-1])
+def lower_first(text: str) -> str:
+    """A list item inside a sentence: "Your BMI" → "your BMI", but "A1c results" stays."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
-    def breadcrumbs(self, payer: Payer, treatment: Treatment, reason: Reason) -> list[Link]:
-        """Home › payer › treatment › this page."""
-        return [
-            Link("/", "Home"),
-            Link(hub_url("payer", payer.slug), payer.short_name),
-            Link(hub_url("treatment", treatment.slug), treatment.short_name),
-            Link("", reason.name),
-        ]
 
-    def related_groups(self, page: GuidePage, related: list[int]) -> list[tuple[str, Markup]]:
-        """Related guides grouped as the reader thinks of them, each link rendered once per target."""
-        c = self.content
-        payer, treatment = c.payers[page.payer].short_name, c.treatments[page.treatment].short_name
-        groups: list[list[str]] = [[], [], []]
-        for j in related:
-            g = self.plan.guides[j]
-            group = (
-                2
-                if g.payer == page.payer and g.treatment == page.treatment
-                else 1
-                if g.treatment == page.treatment
-                else 0
-            )
-            groups[group].append(self.link_item(j))
-        headings = (f"Other {payer} guides", f"{treatment} with other payers", f"Other denial reasons for {treatment}")
-        return [(h, Markup("\n".join(items))) for h, items in zip(headings, groups, strict=True) if items]
+_MARKDOWN = re.compile(r"\*\*|__|[*_`]|\[([^\]]*)\]\([^)]*\)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z{])")
 
-    def link_item(self, index: int) -> str:
-        """<li><a> for one guide, escaped once and reused by every page that links to it."""
-        cached = self._links.get(index)
-        if cached is None:
-            c, g = self.content, self.plan.guides[index]
-            text = f"{c.treatments[g.treatment].short_name} {c.reasons[g.reason].title_phrase} by {c.payers[g.payer].short_name}"
-            cached = self._links[index] = ascii_html(f'<li><a href="{escape(g.url)}">{escape(text)}</a></li>')
-        return cached
 
-    def cta_url(self, page: GuidePage) -> str:
-        """The CTA link with this page's query parameters."""
-        values = {"payer": page.payer, "treatment": page.treatment, "reason": page.reason}
-        params = {key: fill_slugs(template, values) for key, template in self.site.cta.params.items()}
-        if not params:
-            return self.site.cta.url
-        joiner = "&" if "?" in self.site.cta.url else "?"
-        return self.site.cta.url + joiner + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params.items())
+def first_sentence(markdown: str) -> str:
+    """The first sentence of a Markdown text, as plain text."""
+    text = _MARKDOWN.sub(lambda m: m.group(1) or "", markdown.strip().split("\n\n")[0])
+    text = " ".join(text.split()).lstrip("#- ").strip()
+    return _SENTENCE_END.split(text, maxsplit=1)[0]

@@ -46,6 +46,7 @@ class HubPages:
         self.plan = renderer.plan
         self.site = renderer.site
         self.fragment = renderer.fragment
+        self.markdown = renderer.markdown
         self._render = renderer.render_template
 
     def render(self, hub: HubPage) -> str:
@@ -75,10 +76,22 @@ class HubPages:
         if hub.kind in ("payer", "treatment", "reason"):
             context["record"] = getattr(c, hub.kind + "s")[hub.slug]
             context["groups"] = self.guide_groups(hub.kind, hub.slug)
+            if hub.kind == "treatment":
+                context["body"] = self.markdown(("treatment", hub.slug), context["record"].body)
         elif hub.kind == "plan_type":
             pt = context["record"] = c.plan_types[hub.slug]
             context["rules"] = self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt)
             context["payers"] = [p for p in c.payers.values() if pt.slug in p.plan_types]
+            context["reason_notes"] = [
+                (
+                    reason,
+                    self.fragment(
+                        ("reason-notes", reason.slug, pt.slug), "partials/fact_list.html", items=notes, class_name=""
+                    ),
+                )
+                for reason in c.reasons.values()
+                if (notes := reason.plan_type_notes.get(pt.slug))
+            ]
         elif hub.kind == "a-z":
             context["az_entries"] = self.az_entries()
         return context

@@ -16,6 +16,7 @@ from ..plan import SitePlan
 from .environment import ascii_html, make_environment, template_error
 from .guide import GuidePages
 from .hub import HubPages
+from .sources import marks
 
 
 class Renderer:
@@ -28,6 +29,7 @@ class Renderer:
         self.site = content.site
         self._templates: dict[str, Template] = {}
         self._fragments: dict[tuple, Markup] = {}
+        self.env.filters["marks"] = marks
         self.guides = GuidePages(self)
         self.hubs = HubPages(self)
 

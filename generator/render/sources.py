@@ -1,88 +1,64 @@
-"""The sources list of a guide: every citation the page relies on, once each, in the order the page uses them."""
+"""A page's sources: each citation the page shows, numbered once in the order the page first uses it."""
 
 from __future__ import annotations
 
-from itertools import chain
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from ..model import Content
 from .environment import ascii_html
 
-if TYPE_CHECKING:
-    from .guide import GuideRecords
 
-SOURCE_PARTS_KEPT = 512
-"""Citation parts kept at once; bounded so that memory stays flat however many records there are."""
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """Something the page shows (a fact, a deadline, a decision time) with its source number; 0 when uncited."""
+
+    item: object
+    ref: int
+
+    @property
+    def mark(self) -> Markup:
+        """The source number as a superscript link to the sources list; empty when uncited."""
+        return marks([self])
+
+    def __getattr__(self, name: str) -> object:
+        # Templates read the item's own fields (text, value, url...) through the pair.
+        return getattr(self.item, name)
 
 
+@dataclass
 class PageSources:
-    """Citation <li> items per record and per group of records, each computed once."""
+    """The numbered sources of one page: a citation used twice gets one number."""
 
-    def __init__(self, content: Content) -> None:
-        self.content = content
-        self._citations: dict[tuple, tuple[str, ...]] = {}
-        self._citation_parts: dict[tuple, tuple[str, ...]] = {}
+    numbers: dict[tuple[str, str | None], int] = field(default_factory=dict)
 
-    def for_guide(self, r: GuideRecords) -> Markup:
-        """Every citation the page relies on, once each, in the order the page uses them.
+    def cite(self, item: object) -> Cited:
+        """The item with the number of its citation, adding the citation the first time it is used."""
+        cite = getattr(item, "cite", None)
+        if not cite:
+            return Cited(item, 0)
+        key = (cite, getattr(item, "url", None))
+        number = self.numbers.get(key)
+        if number is None:
+            number = self.numbers[key] = len(self.numbers) + 1
+        return Cited(item, number)
 
-        In four parts, each shared by many pages and kept without repeats: the plan types'
-        rules with the reason's notes on them, the pair note's and the treatment's, the
-        reason's, and the payer's. A page then merges four tuples instead of asking for each
-        record's citations in turn: 61,000 instructions a guide against 99,500 (callgrind).
-        """
-        payer, treatment, reason, slugs = r.payer.slug, r.treatment.slug, r.reason.slug, r.page.plan_types
-        parts = self._citation_parts
-        rules = parts.get(("rules", reason, slugs))
-        if rules is None:
-            keys = [("pt", s) for s in slugs] + [("rpt", reason, s) for s in slugs]
-            rules = self._citation_part(("rules", reason, slugs), r, keys)
-        pair_and_treatment = parts.get(("pair+treatment", payer, treatment))
-        if pair_and_treatment is None:
-            keys = ([("pair", payer, treatment)] if r.pair else []) + [("treatment", treatment)]
-            pair_and_treatment = self._citation_part(("pair+treatment", payer, treatment), r, keys)
-        records = self.record_citations(("reason", reason), r), self.record_citations(("payer", payer), r)
-        return Markup("\n".join(dict.fromkeys(chain(rules, pair_and_treatment, *records))))
+    def cite_all(self, items: tuple | list) -> list[Cited]:
+        """Each item with its source number, in order."""
+        return [self.cite(item) for item in items]
 
-    def _citation_part(self, key: tuple, r: GuideRecords, record_keys: list[tuple]) -> tuple[str, ...]:
-        """The citations of several records, without repeats; kept for the pages that come next in plan order."""
-        if len(self._citation_parts) >= SOURCE_PARTS_KEPT:
-            self._citation_parts.clear()
-        cited = chain.from_iterable(self.record_citations(k, r) for k in record_keys)
-        part = self._citation_parts[key] = tuple(dict.fromkeys(cited))
-        return part
-
-    def record_citations(self, key: tuple, r: GuideRecords) -> tuple[str, ...]:
-        """The <li> of each citation one record uses, computed once per record."""
-        cached = self._citations.get(key)
-        if cached is not None:
-            return cached
-        payer, treatment, reason, pair = r.payer, r.treatment, r.reason, r.pair
-        kind = key[0]
-        if kind == "pt":
-            pt = self.content.plan_types[key[1]]
-            items = [s.file_within for s in pt.steps if s.file_within]
-            items += [d for s in pt.steps for d in s.decisions] + [pt.expedited]
-        elif kind == "rpt":
-            items = list(reason.plan_type_notes.get(key[2], ()))
-        elif kind == "pair":
-            items = [pair.policy, *pair.criteria, *pair.sources]
-        elif kind == "treatment":
-            items = [treatment.approved_use, *treatment.criteria, treatment.pitfall, *treatment.sources]
-        elif kind == "reason":
-            items = [*reason.levers, *reason.sources]
-        else:
-            items = [*payer.facts, payer.policy_library, *payer.sources]
-        cached = self._citations[key] = tuple(
-            dict.fromkeys(ascii_html(_citation_item(i.cite, i.url)) for i in items if i.cite)
-        )
-        return cached
+    def html(self) -> Markup:
+        """The <li> of each source, in number order, each with the id its markers link to."""
+        return Markup("\n".join(ascii_html(_source_item(n, cite, url)) for (cite, url), n in self.numbers.items()))
 
 
-def _citation_item(cite: str, url: str | None) -> str:
+def marks(cited: list[Cited]) -> Markup:
+    """Several source numbers as one superscript: 1,2,3, each linking to its source."""
+    links = [f'<a href="#s{c.ref}" aria-label="source {c.ref}">{c.ref}</a>' for c in cited if c.ref]
+    return Markup(f'<sup class="ref">{",".join(links)}</sup>') if links else Markup("")
+
+
+def _source_item(number: int, cite: str, url: str | None) -> str:
     """One <li> of the sources list."""
-    if url:
-        return f'<li><a href="{escape(url)}" rel="nofollow noopener">{escape(cite)}</a></li>'
-    return f"<li>{escape(cite)}</li>"
+    text = f'<a href="{escape(url)}" rel="nofollow noopener">{escape(cite)}</a>' if url else escape(cite)
+    return f'<li id="s{number}">{text}</li>'

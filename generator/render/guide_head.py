@@ -1,0 +1,150 @@
+"""What a guide says about itself: title, description, breadcrumbs, JSON-LD, related links and the CTA link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from urllib.parse import quote_plus
+
+from markupsafe import Markup, escape
+
+from ..model import Content, Payer, Reason, SiteConfig, Treatment
+from ..placeholders import fill_slugs
+from ..plan import GuidePage, SitePlan
+from ..urls import absolute, hub_url
+from .environment import ascii_html
+
+_quote = lru_cache(maxsize=4096)(quote_plus)
+"""What urlencode does to each key and value; cached, since the values are a few hundred slugs."""
+
+TITLE_HARD_MAX = 70
+"""No title is longer, whatever the names: results pages cut titles near 60 characters."""
+DESCRIPTION_RANGE = (120, 160)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link a template shows."""
+
+    url: str
+    text: str
+
+
+def capitalized(text: str) -> str:
+    """A name at the start of a heading or link text: its first letter upper-case ("tirzepatide" → "Tirzepatide")."""
+    return text[:1].upper() + text[1:]
+
+
+def guide_title(payer: Payer, treatment: Treatment, reason: Reason, limit: int) -> str:
+    """The first pattern that fits `limit`; with long names, the shortest pattern (never over TITLE_HARD_MAX)."""
+    t, p = capitalized(treatment.short_name), payer.short_name
+    candidates = [
+        f"{t} {reason.title_phrase} by {p}? How to appeal",
+        f"{t} {reason.title_phrase} by {p}?",
+        f"{t} denied by {p}: {reason.name.lower()}",
+        f"{t}, {p}: {reason.name.lower()}",
+    ]
+    fitting = [c for c in candidates if len(c) <= limit]
+    if fitting:
+        return fitting[0]
+    shortest = min(candidates, key=len)
+    return shortest if len(shortest) <= TITLE_HARD_MAX else shortest[: TITLE_HARD_MAX - 1].rstrip() + "…"
+
+
+def guide_description(payer: Payer, treatment: Treatment, reason: Reason, plan_count: int) -> str:
+    """The longest description within DESCRIPTION_RANGE, from the page's own records."""
+    p, t = payer.short_name, treatment.short_name
+    kinds = "your plan type" if plan_count == 1 else f"each of {plan_count} plan types"
+    start = f"{p} denied {t} ({reason.name.lower()})?"
+    candidates = [
+        f"{start} Your appeal deadline for {kinds}, what {p}'s policy asks for, a criteria worksheet and a letter outline.",
+        f"{start} Your appeal deadline for {kinds}, what {p}'s policy asks for, and a criteria worksheet.",
+        f"{start} Appeal deadlines for {kinds}, the policy's criteria and a worksheet.",
+        f"{start} Appeal deadlines, the policy's criteria, a worksheet and a letter outline.",
+    ]
+    low, high = DESCRIPTION_RANGE
+    fitting = [c for c in candidates if low <= len(c) <= high]
+    return fitting[0] if fitting else min(candidates, key=lambda c: abs(len(c) - (low + high) // 2))
+
+
+def breadcrumbs(payer: Payer, treatment: Treatment, reason: Reason) -> list[Link]:
+    """Home › payer › treatment › this page."""
+    return [
+        Link("/", "Home"),
+        Link(hub_url("payer", payer.slug), payer.short_name),
+        Link(hub_url("treatment", treatment.slug), capitalized(treatment.short_name)),
+        Link("", reason.name),
+    ]
+
+
+def guide_jsonld(
+    site: SiteConfig, page: GuidePage, h1: str, crumbs: list[Link], treatment: Treatment, reviewed: date
+) -> dict:
+    """BreadcrumbList and MedicalWebPage for one guide."""
+    items = [
+        {
+            "@type": "ListItem",
+            "position": i + 1,
+            "name": link.text,
+            "item": absolute(site.base_url, link.url or page.url),
+        }
+        for i, link in enumerate(crumbs)
+    ]
+    about = {"@type": "Drug" if treatment.kind in ("drug", "biologic") else "MedicalTherapy", "name": treatment.name}
+    web_page = {
+        "@type": "MedicalWebPage",
+        "name": h1,
+        "url": absolute(site.base_url, page.url),
+        "inLanguage": site.language,
+        "lastReviewed": reviewed.isoformat(),
+        "about": about,
+        "publisher": {"@type": "Organization", "name": site.publisher},
+    }
+    if treatment.reviewed_by:
+        web_page["reviewedBy"] = {"@type": "Person", "name": treatment.reviewed_by}
+    return {
+        "@context": "https://schema.org",
+        "@graph": [{"@type": "BreadcrumbList", "itemListElement": items}, web_page],
+    }
+
+
+def cta_url(site: SiteConfig, page: GuidePage) -> str:
+    """The CTA link with this page's query parameters."""
+    values = {"payer": page.payer, "treatment": page.treatment, "reason": page.reason}
+    params = {key: fill_slugs(template, values) for key, template in site.cta.params.items()}
+    if not params:
+        return site.cta.url
+    joiner = "&" if "?" in site.cta.url else "?"
+    return site.cta.url + joiner + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in params.items())
+
+
+class RelatedLinks:
+    """Related guides grouped as the reader thinks of them, each link rendered once per target."""
+
+    def __init__(self, content: Content, plan: SitePlan) -> None:
+        self.content = content
+        self.plan = plan
+        self._links: dict[int, str] = {}
+
+    def groups(self, page: GuidePage, related: list[int]) -> list[tuple[str, Markup]]:
+        """(heading, <li> items) for each group with links in it."""
+        c = self.content
+        payer, treatment = c.payers[page.payer].short_name, capitalized(c.treatments[page.treatment].short_name)
+        groups: list[list[str]] = [[], [], []]
+        for j in related:
+            g = self.plan.guides[j]
+            same_treatment = g.treatment == page.treatment
+            groups[2 if same_treatment and g.payer == page.payer else 1 if same_treatment else 0].append(self.item(j))
+        headings = (f"Other {payer} guides", f"{treatment} with other payers", f"Other denial reasons for {treatment}")
+        return [(h, Markup("\n".join(items))) for h, items in zip(headings, groups, strict=True) if items]
+
+    def item(self, index: int) -> str:
+        """<li><a> for one guide, escaped once and reused by every page that links to it."""
+        cached = self._links.get(index)
+        if cached is None:
+            c, g = self.content, self.plan.guides[index]
+            treatment = capitalized(c.treatments[g.treatment].short_name)
+            text = f"{treatment} {c.reasons[g.reason].title_phrase} by {c.payers[g.payer].short_name}"
+            cached = self._links[index] = ascii_html(f'<li><a href="{escape(g.url)}">{escape(text)}</a></li>')
+        return cached
