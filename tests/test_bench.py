@@ -46,6 +46,7 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
 
 
+@pytest.mark.slow
 def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     report_path = tmp_path / "reports" / "bench.json"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
@@ -153,28 +151,6 @@ def test_a_failed_render_leaves_the_previous_output(tmp_path: Path, monkeypatch)
         build(FIXTURE, out, workers=1, base_url="https://other.example.org")
     assert tree_digest(out) == before
     assert not (tmp_path / ".public.staging").exists()
-
-
-def test_sigkill_midway_leaves_the_previous_output_intact(tmp_path: Path) -> None:
-    content = ROOT / "content"
-    out = tmp_path / "public"
-    command = [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out), "--jobs", "1"]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    before = tree_digest(out)
-    child = subprocess.Popen([*command, "--base-url", "https://changed.example.org"], cwd=ROOT)
-    staging = tmp_path / ".public.staging"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if staging.is_dir() and sum(1 for _ in staging.rglob("*.html")) > 50:
-            break
-        time.sleep(0.01)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    assert child.returncode == -signal.SIGKILL
-    assert tree_digest(out) == before
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    assert tree_digest(out) == before
-    assert not staging.exists()
 
 
 def test_small_edits_commit_in_place_and_a_killed_commit_is_finished_next_time(

@@ -1,0 +1,180 @@
+"""Tests over the real `content/` folder rather than the fixture: each name says so.
+
+They check what only a site of the real size shows: near-copies and related guides worth
+remembering between builds, a build long enough to kill halfway, and the exported schemas
+against every file an editor has written. The one that builds the real site is marked slow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from conftest import ROOT, tree_digest
+from test_memo import counting
+from test_similarity import brute_force
+
+from generator.incremental.memo import Memo
+from generator.load import load_content
+from generator.model import Content
+from generator.plan import plan_pages
+from generator.schema import export_schemas
+from generator.similarity import choose_noindex
+from generator.validate import validate_content
+
+CONTENT = ROOT / "content"
+
+
+@pytest.fixture(scope="module")
+def real() -> Content:
+    return validate_content(load_content(CONTENT))
+
+
+# ----------------------------------------------------------------------------- building
+
+
+@pytest.mark.slow
+def test_real_content_build_killed_midway_leaves_the_previous_output_intact(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    command = [sys.executable, "-m", "generator", "build", "--content", str(CONTENT), "--out", str(out), "--jobs", "1"]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    before = tree_digest(out)
+    child = subprocess.Popen([*command, "--base-url", "https://changed.example.org"], cwd=ROOT)
+    staging = tmp_path / ".public.staging"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if staging.is_dir() and sum(1 for _ in staging.rglob("*.html")) > 50:
+            break
+        time.sleep(0.01)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert tree_digest(out) == before
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    assert tree_digest(out) == before
+    assert not staging.exists()
+
+
+# ----------------------------------------------------------------------------- planning's memo
+
+
+def test_real_content_unchanged_reuses_every_remembered_choice(real: Content, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = Memo()
+    fresh = plan_pages(real, first)
+    assert fresh.noindex, "the real content has near-copies, so this test means something"
+    calls = counting(monkeypatch)
+    again = plan_pages(real, Memo(previous=json.loads(json.dumps(first.current))))  # as read back from a manifest
+    assert calls == {"noindex": [], "related": []}
+    assert again.noindex == fresh.noindex and again.related == fresh.related
+
+
+def test_real_content_editing_one_treatment_recomputes_only_its_choices_and_matches_a_fresh_plan(
+    real: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = Memo()
+    plan_pages(real, first)
+    slug = "ocrevus"
+    longer = replace(real.treatments[slug], body=real.treatments[slug].body + "\n\nA few more words for this test.\n")
+    edited = replace(real, treatments={**real.treatments, slug: longer})
+    calls = counting(monkeypatch)
+    remembered = plan_pages(edited, Memo(previous=first.current))
+    assert calls == {"noindex": [slug], "related": []}
+    unaided = plan_pages(edited)
+    assert remembered.noindex == unaided.noindex and remembered.related == unaided.related
+
+
+def test_real_content_with_a_new_page_chooses_related_guides_again(
+    real: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = Memo()
+    plan_pages(real, first)
+    payer = next(iter(real.payers.values()))
+    renamed = replace(real, payers={**real.payers, "renamed-payer": replace(payer, slug="renamed-payer")})
+    calls = counting(monkeypatch)
+    remembered = plan_pages(renamed, Memo(previous=first.current))
+    assert calls["related"] == [True]
+    assert remembered.related == plan_pages(renamed).related
+
+
+def test_real_content_planned_over_two_workers_matches_planning_in_one_process(real: Content) -> None:
+    one, two = Memo(), Memo()
+    serial = plan_pages(real, one)
+    parallel = plan_pages(real, two, workers=2)
+    assert parallel.noindex == serial.noindex and parallel.related == serial.related
+    assert json.dumps(two.current, sort_keys=True) == json.dumps(one.current, sort_keys=True)
+    assert len(two.current) > 2, "several requests, so they were shared out between the workers"
+
+
+def test_real_content_planning_workers_are_sent_indices_not_the_requests(
+    real: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The requests carry the whole content in their closures; pickling them for every task
+    # made parallel planning slower than serial. Only indices may travel to the workers.
+    import generator.incremental.memo as memo_module
+
+    sent = []
+    fork_map = memo_module.fork_map
+
+    def spy(work, state, items, workers, chunk=1):
+        sent.extend(items)
+        return fork_map(work, state, items, workers, chunk)
+
+    monkeypatch.setattr(memo_module, "fork_map", spy)
+    plan_pages(real, Memo(), workers=2)
+    assert len(sent) > 2 and all(isinstance(item, int) for item in sent)
+
+
+# ----------------------------------------------------------------------------- near-copies
+
+
+@pytest.mark.parametrize(("threshold", "min_words"), [(0.9, 150), (0.8, 300), (0.95, 5), (0.7, 100)])
+def test_real_content_windowed_near_copy_detection_matches_brute_force(
+    real: Content, threshold: float, min_words: int
+) -> None:
+    plan = plan_pages(real)
+    # the real site's brute force is quadratic; a slice of whole payers keeps it quick
+    keep = {"aetna", "cigna", "humana", "medicaid"}
+    plan.guides = [g for g in plan.guides if g.payer in keep]
+    assert choose_noindex(threshold, min_words, real, plan) == brute_force(threshold, min_words, real, plan)
+
+
+# ----------------------------------------------------------------------------- editor schemas
+
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The C parser where there is one: the pure-Python one took most of this test's three seconds."""
+
+
+def test_real_content_files_all_pass_the_exported_schemas(tmp_path: Path) -> None:
+    validators = {}
+    for path in export_schemas(tmp_path):
+        schema = json.loads(path.read_text())
+        validators[path.name.split(".")[0]] = jsonschema.validators.validator_for(schema)(schema)
+
+    def check(kind: str, text: str) -> None:
+        validators[kind].validate(json.loads(json.dumps(yaml.load(text, Loader=Loader), default=str)))
+
+    checked = 0
+    for kind, pattern in (
+        ("payer", "payers/*.yaml"),
+        ("reason", "reasons/*.yaml"),
+        ("plan-type", "plan-types/*.yaml"),
+        ("site", "site.yaml"),
+    ):
+        for path in sorted(CONTENT.glob(pattern)):
+            check(kind, path.read_text())
+            checked += 1
+    for kind, pattern in (("treatment", "treatments/*.md"), ("pair", "payers/*/*.md")):
+        for path in sorted(CONTENT.glob(pattern)):
+            check(kind, path.read_text().split("---\n")[1])
+            checked += 1
+    assert checked > 100
