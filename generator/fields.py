@@ -12,7 +12,10 @@ from .errors import ContentError
 from .load import LineDict
 from .placeholders import PLACEHOLDER_RE, TEXT_PLACEHOLDERS
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""Matched whole (fullmatch): `$` would also accept a trailing newline."""
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+"""YYYY-MM-DD only: date.fromisoformat also takes 20261122 and week dates."""
 SAFE_SCHEMES = ("http", "https")
 
 
@@ -124,6 +127,8 @@ class Fields:
         if value is None:
             return date(1970, 1, 1)
         try:
+            if not DATE_RE.fullmatch(str(value)):
+                raise ValueError(value)
             return date.fromisoformat(str(value))
         except ValueError:
             self.error(key, f"expected a date written YYYY-MM-DD, got {value!r}")
@@ -231,7 +236,7 @@ def check_url(text: str, report: Any) -> bool:
 
 def check_slug(slug: str) -> str | None:
     """Why `slug` is not a valid slug, or None when it is."""
-    if SLUG_RE.match(slug):
+    if SLUG_RE.fullmatch(slug):
         return None
     return f"slug {slug!r} must be lower-case letters, digits and single hyphens ([a-z0-9-]+); rename the file"
 

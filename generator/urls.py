@@ -36,7 +36,9 @@ def check_permalink(pattern: str) -> str | None:
     if missing:
         return f"pattern must use {{{missing[0]}}} so every page gets its own URL; got {pattern!r}"
     literal = _TOKEN_RE.sub("x", pattern)
-    if any(not _SAFE_SEGMENT.match(seg) for seg in literal.strip("/").split("/")):
+    # Only the one leading and trailing slash go: "//x/" keeps an empty part, which would make
+    # links protocol-relative (href="//aetna/..." names a host).
+    if any(not _SAFE_SEGMENT.match(seg) for seg in literal[1:-1].split("/")):
         return (
             f"each part between slashes must be lower-case letters, digits, '.', '_' or '-' (no '..'); got {pattern!r}"
         )

@@ -259,11 +259,6 @@ def test_a_bad_date_is_reported_and_gives_the_epoch(yaml: str, got: str) -> None
     assert errors == [error(2, "last_reviewed", f"expected a date written YYYY-MM-DD, got {got}")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: day() uses date.fromisoformat, which on Python 3.11+ also takes 20261122 and ISO week dates "
-    "(2026-W47-1), though its message and the exported schema's pattern say YYYY-MM-DD only",
-)
 @pytest.mark.parametrize("yaml", ["last_reviewed: 20261122", "last_reviewed: 2026-W47-1"])
 def test_only_yyyy_mm_dd_is_a_date(yaml: str) -> None:
     fields, errors = read(yaml)
@@ -354,11 +349,6 @@ def test_check_url_reports_through_its_callback() -> None:
 
 # ----------------------------------------------------------------------------- slugs
 
-TRAILING_NEWLINE = (
-    "bug (minor): SLUG_RE ends in '$', which also matches before a final newline, so check_slug('a\\n') passes; "
-    "only a file name ending in a newline reaches it (redirect_from values are stripped first)"
-)
-
 
 @pytest.mark.parametrize("slug", ["a", "0", "aetna", "not-medically-necessary", "a1-2b-c3"])
 def test_good_slugs(slug: str) -> None:
@@ -380,7 +370,7 @@ def test_good_slugs(slug: str) -> None:
         "ä",
         "a/b",
         "..",
-        pytest.param("a\n", marks=pytest.mark.xfail(strict=True, reason=TRAILING_NEWLINE)),
+        "a\n",
     ],
 )
 def test_bad_slugs_say_how_to_fix_them(slug: str) -> None:

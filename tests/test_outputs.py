@@ -107,6 +107,16 @@ ALLOWED_INVALID = [
         "the payer sells every plan type of the fixture: no other slug can replace or join one",
     ),
     Allowed(
+        r"payers/[a-z-]+\.yaml:states(\[\d+\]|:grow)",
+        r"^expected either national alone|^expected each item to be one of",
+        "a payer that sells nationally says `national` alone: no state can join it, and an edited value is no state code",
+    ),
+    Allowed(
+        rf"payers/northwind/entresto\.md:plan_types{EVERY}",
+        r"is not one of northwind's plan_types",
+        "a pair governs only plan types its payer sells; an edited slug names none",
+    ),
+    Allowed(
         rf"plan-types/employer-self-funded\.yaml:benefits{EVERY}",
         r"^expected each item to be one of",
         "the plan type pays on both benefits: no other value can replace or join one",
@@ -235,7 +245,7 @@ def changed_text(value: str) -> str:
         text += "edited/" if text.endswith("/") else "/edited"
     elif text.startswith("/") and text.endswith("/"):
         text += "edited/"  # a URL pattern
-    elif SLUG_RE.match(text):
+    elif SLUG_RE.fullmatch(text):
         text += "-edited"
     else:
         text += " edited"

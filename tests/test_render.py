@@ -188,7 +188,10 @@ def test_fill_escapes_text_and_names(text: str, expected: str) -> None:
 def test_non_ascii_content_reaches_the_page_as_references_and_reads_the_same(content_dir: Path, tmp_path: Path) -> None:
     treatment = content_dir / "treatments/entresto.md"
     text = treatment.read_text("utf-8").replace("A heart failure diagnosis.", "A heart failure — café § 2 — diagnosis.")
-    text = text.replace("Show each ACE inhibitor or ARB tried", "Dose titration — “slowly” at first. Show each ACE inhibitor or ARB tried")
+    text = text.replace(
+        "Show each ACE inhibitor or ARB tried",
+        "Dose titration — “slowly” at first. Show each ACE inhibitor or ARB tried",
+    )
     treatment.write_text(text, "utf-8")
     out = tmp_path / "public"
     build(content_dir, out, workers=1)

@@ -73,7 +73,9 @@ def plan_outputs(content: Content, plan: SitePlan, paths: Paths) -> list[Output]
             key = hash_parts(shared, record[h.kind + "s"][h.slug], listed)
         elif h.kind == "plan_type":
             sellers = ",".join(p.slug for p in content.payers.values() if h.slug in p.plan_types)
-            key = hash_parts(shared, record["plan_types"][h.slug], sellers)
+            # The page lists each reason's notes for this plan type, and links to those reasons.
+            notes = [(r.slug, r.name, r.plan_type_notes.get(h.slug)) for r in content.reasons.values()]
+            key = hash_parts(shared, record["plan_types"][h.slug], sellers, repr(notes))
         else:
             key = hash_parts(
                 shared,
