@@ -159,7 +159,9 @@ class GuidePages:
         return {
             "note": self.note_html(r, sources),
             "pair_body": self.markdown(("pair", r.payer.slug, r.treatment.slug), r.pair.body) if r.pair else "",
-            "pitfall": sources.cite(r.treatment.pitfall) if r.treatment.pitfall.text else None,
+            "pitfall": sources.cite(pitfall)
+            if (pitfall := r.treatment.pitfall).text and pitfall.applies(r.audience)
+            else None,
             "reason_rules": [(pt, items) for pt, items in notes if items],
         }
 
@@ -178,7 +180,12 @@ class GuidePages:
         steps = [
             "Find the date printed on your denial notice and your plan type, then check your last day to appeal above.",
             r.reason.ask_for,
-            "Ask your doctor for a letter that answers each criterion in the table above, point by point.",
+            "Ask your doctor for a letter that answers "
+            + (
+                "each criterion in the table above, point by point."
+                if self.criteria(r)
+                else "each point the denial makes."
+            ),
             f"Gather your records: {documents}, and the denial letter itself.",
             "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why.",
             "Send the appeal the way your notice says, keep a copy, and keep proof of the date it was received.",
