@@ -1,0 +1,150 @@
+"""The truth table: for each plan type, the deadlines a page that shows it must state, step by step,
+and what it must never say. Written by hand from the regulations (each row cites its rule), not from
+content/, and read off the built real site through the markup hooks pages keep for it:
+`data-plan-type` on an element (space-separated when plan types share a row), `data-step` on the
+step inside it, and `data-file-within` with the step's number, which the element's text must state.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, build
+from lxml import html as lxml_html
+
+TRUTH: dict[str, dict[str, str]] = {
+    # 29 CFR 2560.503-1(h)(3)(i), (h)(4); 45 CFR 147.136(b), (c)-(d); 29 CFR 2590.715-2719(d)
+    "employer-insured": {"internal-appeal": "180 days", "external-review": "4 months"},
+    "employer-self-funded": {"internal-appeal": "180 days", "external-review": "4 months"},
+    "government-employer": {"internal-appeal": "180 days", "external-review": "4 months"},
+    "individual-marketplace": {"internal-appeal": "180 days", "external-review": "4 months"},
+    "grandfathered": {"internal-appeal": "180 days"},
+    # 5 CFR 890.105(b)(1), (e)
+    "fehb": {"carrier-reconsideration": "6 months", "opm-review": "90 days"},
+    # 42 CFR 438.402(c)(2)(ii); 438.408(f)(2)
+    "medicaid-managed-care": {"plan-appeal": "60 days", "state-fair-hearing": "120 days"},
+    # 42 CFR 431.221(d): the most a state may allow
+    "medicaid-fee-for-service": {"state-fair-hearing": "up to 90 days"},
+    # 42 CFR 422.582(b); 422.602(b); 422.608 with 405.1102; 422.612
+    "medicare-advantage": {
+        "plan-reconsideration-first-appeal": "65 days",
+        "hearing-with-a-judge-alj": "60 days",
+        "medicare-appeals-council": "60 days",
+        "federal-court": "60 days",
+    },
+    # 42 CFR 423.582(b): 60 days after receipt, presumed 5 days after the notice's date
+    "medicare-part-d": {"redetermination-first-appeal": "65 days"},
+    # 42 CFR 405.942(a); 405.962; 405.1014; 405.1102
+    "original-medicare": {
+        "redetermination-first-appeal": "120 days",
+        "reconsideration": "180 days",
+        "hearing-with-a-judge-alj": "60 days",
+        "medicare-appeals-council": "60 days",
+    },
+    # 32 CFR 199.10
+    "tricare": {
+        "reconsideration": "90 days",
+        "formal-review-factual-denials-only": "60 days",
+        "independent-hearing": "60 days",
+    },
+}
+
+FORWARDED = {("medicare-advantage", "independent-review-entity-ire")}
+"""Steps the plan starts itself (42 CFR 422.590(a)(2), 422.592(a)); every other step the person files."""
+
+NEVER: dict[str, list[str]] = {
+    "medicaid-managed-care": [r"fair hearing[^.]{0,80}within 90 days", r"may allow up to 120"],
+    "medicare-advantage": [r"72 hours for either one"],
+    "tricare": [r"ask for (an )?external review"],
+}
+"""Phrases a page must not say where it shows the plan type: known past mistakes."""
+
+NEVER_IN_A_STEP_YOU_FILE = [r"starts on its own", r"(?<!not )\bautomatic"]
+"""A step the person must start is never shown as one that happens by itself."""
+
+
+def check_page(page: str, where: str) -> list[str]:
+    """Every stated step's number against the truth table, and the phrases never to say."""
+    problems = []
+    tree = lxml_html.fromstring(page)
+    shown: set[str] = set()
+    for el in tree.xpath("//*[@data-step]"):
+        owner = el if el.get("data-plan-type") else next(a for a in el.iterancestors() if a.get("data-plan-type"))
+        step, within = el.get("data-step"), el.get("data-file-within")
+        for plan_type in owner.get("data-plan-type").split():
+            shown.add(plan_type)
+            expected = TRUTH.get(plan_type, {}).get(step)
+            forwarded = el.get("data-who-files") == "forwarded"
+            if (plan_type, step) in FORWARDED and not forwarded:
+                problems.append(f"{where}: {plan_type} {step}: the plan forwards this step; the page says you file it")
+            if not forwarded:
+                own = " ".join(el.text_content().split())
+                problems += [
+                    f"{where}: {plan_type} {step}: a step you file says {m!r}"
+                    for m in NEVER_IN_A_STEP_YOU_FILE
+                    if re.search(m, own, re.I)
+                ]
+            if expected is None:
+                continue
+            if within != expected:
+                problems.append(f"{where}: {plan_type} {step}: states {within!r}; the rule says {expected!r}")
+            elif expected not in " ".join(el.text_content().split()):
+                problems.append(f"{where}: {plan_type} {step}: {expected!r} is not in the step's own text")
+    text = " ".join(tree.text_content().split())
+    for plan_type in shown:
+        problems += [f"{where}: {plan_type}: says {m!r}" for m in NEVER.get(plan_type, []) if re.search(m, text, re.I)]
+    return problems
+
+
+def checked_pages(out: Path) -> list[Path]:
+    """Every guide and plan-type page."""
+    return sorted(out.glob("*/*/*/index.html")) + sorted(out.glob("plan-types/*/index.html"))
+
+
+@pytest.mark.slow
+def test_real_content_every_guide_and_plan_type_page_states_the_rules_right(tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(ROOT / "content", out)
+    pages = checked_pages(out)
+    problems = [p for path in pages for p in check_page(path.read_text("utf-8"), path.relative_to(out).as_posix())]
+    assert problems == [], "\n".join(problems[:40])
+    plan_type_pages = {p.parent.name for p in out.glob("plan-types/*/index.html")}
+    assert set(TRUTH) <= plan_type_pages
+
+
+def test_the_check_catches_a_wrong_number_a_number_outside_its_step_and_a_banned_phrase() -> None:
+    right = (
+        '<li data-plan-type="medicaid-managed-care"><p data-step="plan-appeal" data-file-within="60 days">60 days</p>'
+        '<span data-step="state-fair-hearing" data-file-within="120 days">State fair hearing within 120 days</span></li>'
+    )
+    assert check_page(right, "ok") == []
+    wrong = right.replace(
+        'data-file-within="120 days">State fair hearing within 120 days',
+        'data-file-within="90 days">State fair hearing within 90 days',
+    )
+    assert check_page(wrong, "p") == [
+        "p: medicaid-managed-care state-fair-hearing: states '90 days'; the rule says '120 days'",
+        "p: medicaid-managed-care: says 'fair hearing[^.]{0,80}within 90 days'",
+    ]
+    elsewhere = right.replace("State fair hearing within 120 days", "State fair hearing") + "<p>120 days</p>"
+    assert check_page(elsewhere, "p") == [
+        "p: medicaid-managed-care state-fair-hearing: '120 days' is not in the step's own text"
+    ]
+    banned = right.replace("State fair hearing within", "State fair hearing (it starts on its own) within")
+    banned += "<p>Your state may allow up to 120 days.</p>"
+    assert check_page(banned, "p") == [
+        "p: medicaid-managed-care state-fair-hearing: a step you file says 'starts on its own'",
+        "p: medicaid-managed-care: says 'may allow up to 120'",
+    ]
+
+
+def test_a_forwarded_step_shown_as_one_you_file_is_caught() -> None:
+    page = (
+        '<ol><li data-plan-type="medicare-advantage" data-step="independent-review-entity-ire" data-who-files="you">'
+        "IRE</li></ol>"
+    )
+    assert check_page(page, "p") == [
+        "p: medicare-advantage independent-review-entity-ire: the plan forwards this step; the page says you file it"
+    ]
