@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .build import build_site, load_and_plan
+from .lint import PageFacts, lint_content, lint_page
 from .model import Content
 from .paths import Paths
 from .plan import SitePlan
@@ -302,6 +303,21 @@ def _describe(plan: SitePlan, measures, i: int) -> str:
     return f"{plan.guides[i].url}: similarity {m.similarity:.2f} to {other}, {m.specific_words} page-specific words"
 
 
+def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
+    """The prose lint (lint.py) over every guide, and program rules scoped to their program."""
+    gate = Gate("prose lint", "no broken joins, empty headings, repeats, unused sources, unscoped program rules")
+    facts = {}
+    for g in plan.guides:
+        t = content.treatments[g.treatment]
+        facts[g.url] = PageFacts(t.short_name if t.plural else None, t.kind in ("drug", "biologic"))
+    for page in pages:
+        if page.url in facts:
+            gate.errors += [f"{page.url}: {m}" for m in lint_page(page.html, facts[page.url])]
+    gate.errors += lint_content(content)
+    gate.figures = {"guides_checked": len(facts), "problems": len(gate.errors)}
+    return gate
+
+
 def check_facts(content: Content, today: date) -> Gate:
     """Plan-type numbers and treatments carry citations and review dates; old reviews warn."""
     g = content.site.gates
@@ -399,6 +415,7 @@ def run_checks(paths: Paths, base_url: str | None, quick: bool, report: Path, to
         check_jsonld(pages),
         check_html(pages, paths.out, sample),
         check_uniqueness(content, plan),
+        check_prose(pages, content, plan),
         check_facts(content, today or date.today()),
         check_readability(content),
     ]

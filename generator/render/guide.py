@@ -62,7 +62,7 @@ class GuidePages:
             records = self.records(page)
             self.note_html(records, PageSources())
             if records.pair:
-                self.markdown(("pair", records.payer.slug, records.treatment.slug), records.pair.body)
+                self.markdown(("pair", records.payer.slug, records.treatment.slug), nested(records.pair.body))
 
     def render(self, index: int) -> str:
         """Render one guide page, then put the escaped payer and treatment names in the placeholders."""
@@ -158,7 +158,7 @@ class GuidePages:
         notes = [(pt, sources.cite_all(r.shown(r.reason.plan_type_notes.get(pt.slug, ())))) for pt in r.plan_types]
         return {
             "note": self.note_html(r, sources),
-            "pair_body": self.markdown(("pair", r.payer.slug, r.treatment.slug), r.pair.body) if r.pair else "",
+            "pair_body": self.markdown(("pair", r.payer.slug, r.treatment.slug), nested(r.pair.body)) if r.pair else "",
             "pitfall": sources.cite(pitfall)
             if (pitfall := r.treatment.pitfall).text and pitfall.applies(r.audience)
             else None,
@@ -192,6 +192,14 @@ class GuidePages:
             "If {payer} says no again, ask for the next level listed for your plan type above.",
         ]
         return list(dict.fromkeys(steps))[:MAX_NEXT_STEPS]
+
+
+def nested(markdown: str) -> str:
+    """A Markdown body shown under a guide's own h3: its leading heading dropped, the others made h4."""
+    lines = markdown.strip().split("\n")
+    if lines and lines[0].startswith("#"):
+        lines = lines[1:]
+    return "\n".join(re.sub(r"^#{1,6} ", "#### ", line) for line in lines)
 
 
 def lower_first(text: str) -> str:

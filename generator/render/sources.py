@@ -30,17 +30,21 @@ class Cited:
 class PageSources:
     """The numbered sources of one page: a citation used twice gets one number."""
 
-    numbers: dict[tuple[str, str | None], int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    """A citation's address: the first one given, when any use of it gives one."""
 
     def cite(self, item: object) -> Cited:
         """The item with the number of its citation, adding the citation the first time it is used."""
         cite = getattr(item, "cite", None)
         if not cite:
             return Cited(item, 0)
-        key = (cite, getattr(item, "url", None))
-        number = self.numbers.get(key)
+        number = self.numbers.get(cite)
         if number is None:
-            number = self.numbers[key] = len(self.numbers) + 1
+            number = self.numbers[cite] = len(self.numbers) + 1
+        url = getattr(item, "url", None)
+        if url and cite not in self.urls:
+            self.urls[cite] = url
         return Cited(item, number)
 
     def cite_all(self, items: tuple | list) -> list[Cited]:
@@ -49,7 +53,9 @@ class PageSources:
 
     def html(self) -> Markup:
         """The <li> of each source, in number order, each with the id its markers link to."""
-        return Markup("\n".join(ascii_html(_source_item(n, cite, url)) for (cite, url), n in self.numbers.items()))
+        return Markup(
+            "\n".join(ascii_html(_source_item(n, cite, self.urls.get(cite))) for cite, n in self.numbers.items())
+        )
 
 
 def marks(cited: list[Cited]) -> Markup:

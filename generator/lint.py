@@ -1,0 +1,224 @@
+"""Prose lint over built guide pages: the slips that inserted names, shared text and scoping make.
+
+Each rule returns messages for one page. `make check` fails on any; a build never runs it, so a
+style slip never blocks a preview.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml import html as lxml_html
+
+BROKEN_JOINS = re.compile(
+    r"\b(its (?:The|A|An)\b|within by\b|within up to\b|the the\b|a the\b|[a-z];\s*[a-z]+ lists?\b)"
+)
+"""Joins that an inserted value breaks: "its The medical policy", "within by December 31"."""
+
+STEP_YOU_FILE = re.compile(r"starts on its own|(?<!not )\bautomatic", re.I)
+
+VOWEL_SOUND_EXCEPTIONS = ("uni", "use", "usu", "ura", "uri", "uro", "one", "once", "eu")
+"""Words that start with a vowel letter but a consonant sound ("a UnitedHealthcare plan")."""
+LETTERS_WITH_VOWEL_SOUND = "AEFHILMNORSX"
+"""Initials read letter by letter that start with a vowel sound ("an MRI", "an HMO", "an HCSC")."""
+SAID_AS_WORDS = ("RESNA", "REMS", "NAMI", "SHIP", "NICE", "HIPAA", "MAC", "SNAP")
+"""Capitals read as a word, whose first sound is the consonant ("a REMS program")."""
+
+SEE_BELOW = re.compile(r"\bsee below\b", re.I)
+LABEL_PHRASE = re.compile(r"\b(the same things as the label|FDA label)\b", re.I)
+VERB_AFTER_NAME = ("is", "was", "has", "does", "works", "needs", "costs")
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the lint needs to know about a guide besides its HTML."""
+
+    plural_name: str | None = None
+    """The treatment's short name when it is plural ("wheelchairs"), else None."""
+    has_label: bool = True
+    """Whether the treatment is a drug or biologic with an FDA label."""
+
+
+def lint_page(page: str, facts: PageFacts = PageFacts()) -> list[str]:
+    """Every rule's messages for one guide page."""
+    tree = lxml_html.fromstring(page)
+    main = tree.find(".//main")
+    if main is None:
+        return []
+    return [message for rule in RULES for message in rule(main, facts)]
+
+
+def _text(el) -> str:
+    return " ".join(el.text_content().split())
+
+
+def broken_joins(main, facts: PageFacts) -> list[str]:
+    return [f"broken join {m.group(0)!r}" for m in BROKEN_JOINS.finditer(_text(main))]
+
+
+def step_shown_as_automatic(main, facts: PageFacts) -> list[str]:
+    found = []
+    for el in main.xpath(".//*[@data-step]"):
+        if el.get("data-who-files") != "forwarded" and STEP_YOU_FILE.search(_text(el)):
+            found.append(f"step {el.get('data-step')!r}, which you file, reads as automatic")
+    return found
+
+
+def plural_with_singular_verb(main, facts: PageFacts) -> list[str]:
+    if not facts.plural_name:
+        return []
+    name = re.escape(facts.plural_name)
+    pattern = re.compile(rf"\b{name} ({'|'.join(VERB_AFTER_NAME)})\b", re.I)
+    return [f"plural name with a singular verb: {m.group(0)!r}" for m in pattern.finditer(_text(main))]
+
+
+def empty_headings(main, facts: PageFacts) -> list[str]:
+    """A heading followed by nothing, or at once by a heading of its own level or higher."""
+    found = []
+    for heading in main.xpath(".//h2|.//h3|.//h4"):
+        following = heading.getnext()
+        level = int(heading.tag[1])
+        ends = following is None or (following.tag in HEADINGS and int(following.tag[1]) <= level)
+        if ends or not (following.tag in HEADINGS or _text(following)):
+            found.append(f"heading {_text(heading)!r} has nothing under it")
+    return found
+
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def repeated_sentences(main, facts: PageFacts) -> list[str]:
+    found = []
+    for section in main.xpath(".//section"):
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", _text(section)) if len(s.split()) >= 5]
+        seen: set[str] = set()
+        for sentence in sentences:
+            if sentence in seen:
+                found.append(f"section {section.get('id')!r} says twice: {sentence[:80]!r}")
+            seen.add(sentence)
+    return found
+
+
+def source_problems(main, facts: PageFacts) -> list[str]:
+    items = main.xpath(".//ol[@class='sources']/li")
+    texts = [_text(li) for li in items]
+    found = [f"source listed twice: {t[:80]!r}" for i, t in enumerate(texts) if t in texts[:i]]
+    cited = {a.get("href")[1:] for a in main.xpath(".//sup[@class='ref']/a")}
+    found += [f"source {li.get('id')} is not cited on the page" for li in items if li.get("id") not in cited]
+    return found
+
+
+def article_before_vowel_sound(main, facts: PageFacts) -> list[str]:
+    found = []
+    # "A" mid-sentence is a letter ("Part A is"), not the article.
+    for m in re.finditer(r"(?:^|[.!?:\"]\s+|\b(?=an?\b))([Aa]n?) ([A-Za-z][\w-]*)", _text(main)):
+        article, word = m.groups()
+        wants_an = _starts_with_vowel_sound(word)
+        if wants_an is not None and (article.lower() == "an") != wants_an:
+            found.append(f"{m.group(0)!r}: use {'an' if wants_an else 'a'}")
+    return found
+
+
+def _starts_with_vowel_sound(word: str) -> bool | None:
+    """Whether "an" goes before `word`; None when the first letter does not settle it."""
+    if word.lower().startswith(VOWEL_SOUND_EXCEPTIONS) or word in ("US", "USA"):
+        return False
+    if word.split("-")[0] in SAID_AS_WORDS:
+        return False
+    if len(word) > 1 and word[:2].isupper():
+        return word[0] in LETTERS_WITH_VOWEL_SOUND
+    if word[0] in "aeiouAEIOU":
+        return True
+    return None if word[0] in "hH" else False
+
+
+def see_below(main, facts: PageFacts) -> list[str]:
+    return ["'See below' with nothing below it" for _ in SEE_BELOW.finditer(_text(main))]
+
+
+def label_without_a_label(main, facts: PageFacts) -> list[str]:
+    if facts.has_label:
+        return []
+    return [f"{m.group(0)!r} on a page for a treatment with no label" for m in LABEL_PHRASE.finditer(_text(main))]
+
+
+def lower_case_starts(main, facts: PageFacts) -> list[str]:
+    found = []
+    for el in main.xpath(".//h1|.//h2|.//h3|.//section[@id='related']//a"):
+        text = _text(el)
+        if text[:1].islower():
+            found.append(f"{el.tag} starts lower-case: {text[:60]!r}")
+    return found
+
+
+RULES: list[Callable] = [
+    broken_joins,
+    step_shown_as_automatic,
+    plural_with_singular_verb,
+    empty_headings,
+    repeated_sentences,
+    source_problems,
+    article_before_vowel_sound,
+    see_below,
+    label_without_a_label,
+    lower_case_starts,
+]
+
+
+PROGRAM_RULES: dict[str, tuple[str, ...]] = {
+    r"42 CFR (§\s*)?422\b": ("medicare-advantage",),
+    r"42 CFR (§\s*)?423\b": ("medicare-part-d",),
+    r"42 CFR (§\s*)?(405|414)\b": ("original-medicare", "medicare-advantage"),
+    r"42 CFR (§\s*)?438\b": ("medicaid-managed-care",),
+    r"42 CFR (§\s*)?431\b": ("medicaid-fee-for-service", "medicaid-managed-care"),
+    r"\b(NCD|LCD)\b": ("original-medicare", "medicare-advantage"),
+    r"32 CFR (§\s*)?199\b": ("tricare",),
+    r"5 CFR (§\s*)?890\b": ("fehb",),
+}
+"""Rules that bind one program, and the plan types that program covers. (A Medicare Advantage plan
+follows Original Medicare's coverage rules, so 405 and 414 may reach it.)"""
+
+
+PRIVATE_RULES = r"29 CFR (§\s*)?(2560|2590)\b|45 CFR (§\s*)?(147|156)\b|ERISA|PHS Act"
+"""Rules of job-based and individual plans, which reach every plan type outside the programs above."""
+
+
+def lint_content(content) -> list[str]:
+    """Facts outside a plan type's own record that cite one program's rule must be scoped to that program."""
+    found = []
+    for where, fact, implied in _facts_to_scope(content):
+        if not fact.cite:
+            continue
+        allowed = {pt for pattern, program in PROGRAM_RULES.items() if re.search(pattern, fact.cite) for pt in program}
+        if not allowed:
+            continue
+        if re.search(PRIVATE_RULES, fact.cite):
+            programs = {pt for program in PROGRAM_RULES.values() for pt in program}
+            allowed |= set(content.plan_types) - programs
+        if allowed >= set(content.plan_types):
+            continue
+        scoped = set(fact.scope.plan_types) or set(implied)
+        if not scoped or not scoped <= allowed:
+            found.append(f"{where}: {fact.text[:60]!r} cites {fact.cite!r}; scope it to {', '.join(sorted(allowed))}")
+    return found
+
+
+def _facts_to_scope(content):
+    """(where, fact, plan types it is already limited to) for every fact outside the plan types' own records."""
+    for slug, reason in content.reasons.items():
+        for fact in reason.levers:
+            yield f"reason {slug}: levers", fact, ()
+        for pt, notes in reason.plan_type_notes.items():
+            for fact in notes:
+                yield f"reason {slug}: plan_type_notes.{pt}", fact, (pt,)
+    for slug, t in content.treatments.items():
+        for fact in (t.approved_use, t.pitfall, *t.criteria, *(f for notes in t.reason_notes.values() for f in notes)):
+            yield f"treatment {slug}", fact, ()
+    for slug, payer in content.payers.items():
+        for fact in payer.facts:
+            yield f"payer {slug}: facts", fact, payer.plan_types
+    for (payer, treatment), pair in content.pairs.items():
+        for fact in pair.criteria:
+            yield f"pair {payer}/{treatment}: criteria", fact, pair.plan_types
