@@ -12,7 +12,9 @@ from .errors import ContentError
 from .load import LineDict
 from .placeholders import PLACEHOLDER_RE, TEXT_PLACEHOLDERS
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_SLUG_BYTES = 100
+"""A slug is a folder name in every URL below it; file systems refuse names past 255 bytes."""
 SAFE_SCHEMES = ("http", "https")
 
 
@@ -227,9 +229,11 @@ def check_url(text: str, report: Any) -> bool:
 
 def check_slug(slug: str) -> str | None:
     """Why `slug` is not a valid slug, or None when it is."""
-    if SLUG_RE.match(slug):
-        return None
-    return f"slug {slug!r} must be lower-case letters, digits and single hyphens ([a-z0-9-]+); rename the file"
+    if not SLUG_RE.fullmatch(slug):
+        return f"slug {slug!r} must be lower-case letters, digits and single hyphens ([a-z0-9-]+); rename the file"
+    if len(slug) > MAX_SLUG_BYTES:
+        return f"expected a slug of at most {MAX_SLUG_BYTES} characters; got {len(slug)}"
+    return None
 
 
 def _describe(value: Any) -> str:

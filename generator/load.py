@@ -13,46 +13,10 @@ import yaml
 
 from .errors import ContentError, display_path
 from .incremental.fingerprints import CODE_FINGERPRINT, digest
+from .yaml_reader import LimitError, LineDict, load_yaml
 
 MAX_FILE_BYTES = 2_000_000
 """Content files are hand-written; anything larger is a mistake (or an attack) and is refused."""
-
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class LineDict(dict):
-    """A mapping from YAML that remembers the line (1-based) of each key."""
-
-    line: int
-    lines: dict[str, int]
-
-    def line_of(self, key: str) -> int:
-        """Return the line of `key`, or of the mapping itself when the key is absent."""
-        return self.lines.get(key, self.line)
-
-
-class _LineLoader(Loader):  # type: ignore[misc, valid-type]
-    """SafeLoader whose mappings are LineDicts; dates stay strings so we can check them."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    mapping = LineDict()
-    mapping.line = node.start_mark.line + 1
-    mapping.lines = {}
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            key = str(key)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.lines[key] = key_node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 @dataclass
@@ -89,9 +53,12 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
 
 
 def parse_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[LineDict | None, list[ContentError]]:
-    """Parse YAML into a LineDict; syntax errors keep the parser's line."""
+    """Parse YAML into a LineDict within the limits of yaml_reader; syntax errors keep the parser's line."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        data = load_yaml(text)
+    except LimitError as exc:
+        line = exc.line + 1 + line_offset if exc.line is not None else 0
+        return None, [ContentError(shown, line, "", exc.message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else 0

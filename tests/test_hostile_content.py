@@ -1,0 +1,216 @@
+"""Hostile content: every input a build reads is held to a stated limit, and each fault is reported as
+`path:line: field: expected …; got …`, never as a traceback, a hang or a published surprise."""
+
+from __future__ import annotations
+
+import re
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from conftest import build, tree_digest
+
+from generator.errors import BuildError
+from generator.fields import MAX_SLUG_BYTES, check_slug
+from generator.load import load_markdown_file, load_yaml_file
+from generator.yaml_reader import MAX_DEPTH, MAX_EXPANDED_CHARS, MAX_TEXT_CHARS, MAX_VALUES
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail instead of hanging: a YAML bomb that is expanded never finishes."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def build_errors(content: Path, out: Path) -> list[str]:
+    """The error lines of a build that must fail, checking that it left `out` as it was."""
+    before = tree_digest(out) if out.exists() else None
+    with deadline(60), pytest.raises(BuildError) as caught:
+        build(content, out, workers=1)
+    lines = str(caught.value).splitlines()
+    assert re.fullmatch(r"\d+ errors? in \d+ files?\. Nothing was written; the output folder is unchanged\.", lines[-1])
+    assert (tree_digest(out) if out.exists() else None) == before
+    return lines[:-1]
+
+
+def yaml_errors(tmp_path: Path, text: str) -> list[str]:
+    """What loading `text` as content/payers/x.yaml reports."""
+    path = tmp_path / "content" / "payers" / "x.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    with deadline(10):
+        return [str(e) for e in load_yaml_file(path, tmp_path).errors]
+
+
+X = "content/payers/x.yaml"
+
+
+# ---- YAML limits: nesting, text length, values and characters after aliases
+
+
+def nested(levels: int) -> str:
+    """`levels` mappings inside one another, the innermost holding one value."""
+    return "".join("  " * i + "k:\n" for i in range(levels - 1)) + "  " * (levels - 1) + "k: v\n"
+
+
+def test_nesting_at_the_limit_loads_and_one_deeper_is_refused(tmp_path: Path) -> None:
+    assert yaml_errors(tmp_path, nested(MAX_DEPTH)) == []
+    assert yaml_errors(tmp_path, nested(MAX_DEPTH + 1)) == [
+        f"{X}:{MAX_DEPTH + 1}: expected lists and mappings nested at most {MAX_DEPTH} deep; got {MAX_DEPTH + 1}"
+    ]
+
+
+@pytest.mark.parametrize("levels", [500, 999])
+def test_deep_flow_nesting_is_refused_without_a_traceback(tmp_path: Path, levels: int) -> None:
+    errors = yaml_errors(tmp_path, "k: " + "[" * levels + "]" * levels + "\n")
+    assert errors == [f"{X}:1: expected lists and mappings nested at most {MAX_DEPTH} deep; got {MAX_DEPTH + 1}"]
+
+
+def test_nesting_through_an_alias_counts_what_the_alias_expands_to(tmp_path: Path) -> None:
+    inner = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    assert yaml_errors(tmp_path, f"a: &x {inner}\nb: *x\n") == []
+    assert yaml_errors(tmp_path, f"a: &x {inner}\nb: [*x]\n") == [
+        f"{X}:1: expected lists and mappings nested at most {MAX_DEPTH} deep; got {MAX_DEPTH + 1}"
+    ]
+
+
+def test_front_matter_limits_count_lines_from_the_top_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "content" / "treatments" / "t.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("---\nname: A\n" + nested(MAX_DEPTH + 1) + "---\nbody\n", "utf-8")
+    assert [str(e) for e in load_markdown_file(path, tmp_path).errors] == [
+        f"content/treatments/t.md:{MAX_DEPTH + 3}: expected lists and mappings nested at most {MAX_DEPTH} deep; got {MAX_DEPTH + 1}"
+    ]
+
+
+@pytest.mark.parametrize("where", ["value", "key"])
+def test_a_text_at_the_limit_loads_and_one_character_more_is_refused(tmp_path: Path, where: str) -> None:
+    def doc(length: int) -> str:
+        text = "y" * length
+        return f"name: A\n? {text}\n: v\n" if where == "key" else f"name: A\nnotes: {text}\n"
+
+    assert yaml_errors(tmp_path, doc(MAX_TEXT_CHARS)) == []
+    assert yaml_errors(tmp_path, doc(MAX_TEXT_CHARS + 1)) == [
+        f"{X}:2: expected a value of at most {MAX_TEXT_CHARS:,} characters; got {MAX_TEXT_CHARS + 1:,}"
+    ]
+
+
+def test_values_at_the_limit_load_and_one_more_is_refused(tmp_path: Path) -> None:
+    # The mapping, its key and the list are three values; the items make up the rest.
+    items = MAX_VALUES - 3
+    assert yaml_errors(tmp_path, "a:\n" + "- x\n" * items) == []
+    assert yaml_errors(tmp_path, "a:\n" + "- x\n" * (items + 1)) == [
+        f"{X}:{items + 2}: expected at most {MAX_VALUES:,} values after expanding aliases; got more"
+    ]
+
+
+def test_aliases_expanding_to_the_limit_load_and_one_more_is_refused(tmp_path: Path) -> None:
+    # 5 values (mapping, two keys, two lists) + 3 items + 4 for each alias of the three-item list.
+    def doc(aliases: int) -> str:
+        return "a: &x [y, y, y]\nb: [" + ", ".join(["*x"] * aliases) + "]\n"
+
+    assert 5 + 3 + 4 * 4998 == MAX_VALUES
+    assert yaml_errors(tmp_path, doc(4998)) == []
+    assert yaml_errors(tmp_path, doc(4999)) == [
+        f"{X}:1: expected at most {MAX_VALUES:,} values after expanding aliases; got more (* aliases repeat the value here)"
+    ]
+
+
+def test_text_expanded_by_aliases_to_the_limit_loads_and_one_more_is_refused(tmp_path: Path) -> None:
+    # The keys "a" and "b" are two characters; the text and each alias of it 6,993 more.
+    def doc(aliases: int) -> str:
+        return "a: &x " + "y" * 6993 + "\nb: [" + ", ".join(["*x"] * aliases) + "]\n"
+
+    assert 2 + 6993 * 286 == MAX_EXPANDED_CHARS
+    assert yaml_errors(tmp_path, doc(285)) == []
+    assert yaml_errors(tmp_path, doc(286)) == [
+        f"{X}:1: expected at most {MAX_EXPANDED_CHARS:,} characters of text after expanding aliases; got more (* aliases repeat the value here)"
+    ]
+
+
+def billion_laughs(levels: int = 10, width: int = 9) -> str:
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_is_refused_before_it_expands(tmp_path: Path) -> None:
+    assert yaml_errors(tmp_path, billion_laughs()) == [
+        f"{X}:4: expected at most {MAX_VALUES:,} values after expanding aliases; got more (* aliases repeat the value here)"
+    ]
+
+
+def test_an_alias_inside_the_value_it_names_is_refused(tmp_path: Path) -> None:
+    assert yaml_errors(tmp_path, "a: &x [1, *x]\n") == [
+        f"{X}:1: expected an alias to a finished value; got an alias inside the value it names"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        (
+            10,
+            f"4: expected at most {MAX_VALUES:,} values after expanding aliases; got more (* aliases repeat the value here)",
+        ),
+        (30, f"15: expected lists and mappings nested at most {MAX_DEPTH} deep; got {MAX_DEPTH + 1}"),
+    ],
+)
+def test_a_billion_laughs_in_a_payer_fails_the_build_naming_the_file(
+    content_dir: Path, tmp_path: Path, monkeypatch, levels: int, expected: str
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    (content_dir / "payers" / "contoso.yaml").write_text(billion_laughs(levels), "utf-8")
+    assert build_errors(content_dir, tmp_path / "public") == [f"content/payers/contoso.yaml:{expected}"]
+
+
+# ---- Slugs: at most MAX_SLUG_BYTES, the whole name and nothing after it
+
+
+def test_a_slug_at_the_limit_is_accepted_and_one_byte_more_is_refused() -> None:
+    assert check_slug("a" * MAX_SLUG_BYTES) is None
+    assert check_slug("a" * (MAX_SLUG_BYTES + 1)) == (
+        f"expected a slug of at most {MAX_SLUG_BYTES} characters; got {MAX_SLUG_BYTES + 1}"
+    )
+
+
+def test_a_slug_ending_in_a_newline_is_refused() -> None:
+    assert check_slug("aetna\n") == (
+        "slug 'aetna\\n' must be lower-case letters, digits and single hyphens ([a-z0-9-]+); rename the file"
+    )
+
+
+def test_a_long_redirect_slug_is_an_error_not_a_traceback(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    edit(content_dir / "payers/contoso.yaml", "[contoso-health]", "[" + "b" * 300 + "]")
+    assert build_errors(content_dir, tmp_path / "public") == [
+        f"content/payers/contoso.yaml:12: redirect_from: expected a slug of at most {MAX_SLUG_BYTES} characters; got 300"
+    ]
+
+
+def test_a_long_file_name_is_an_error_not_a_traceback(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    long = "c" * (MAX_SLUG_BYTES + 1)
+    (content_dir / "payers/contoso.yaml").rename(content_dir / f"payers/{long}.yaml")
+    assert (
+        f"content/payers/{long}.yaml: expected a slug of at most {MAX_SLUG_BYTES} characters; got {MAX_SLUG_BYTES + 1}"
+        in (build_errors(content_dir, tmp_path / "public"))
+    )
