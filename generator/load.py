@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import stat
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ContentError, display_path
+from .folders import Entry, entry_kind, folder_entries, refusal, shown_path
 from .incremental.fingerprints import CODE_FINGERPRINT, digest
 from .yaml_reader import LimitError, LineDict, load_yaml
 
@@ -33,10 +35,12 @@ class RawFile:
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
     """Read a file as UTF-8, accepting a byte-order mark and Windows line endings."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        return None, [ContentError(shown, 0, "", f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")]
-    raw = path.read_bytes()
+    try:
+        raw = _read_bytes(path)
+    except OSError as exc:
+        return None, [ContentError(shown, 0, "", f"expected a readable file; got {exc.strerror or exc}")]
+    if isinstance(raw, int):
+        return None, [ContentError(shown, 0, "", f"file is {raw:,} bytes; expected at most {MAX_FILE_BYTES:,}")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -50,6 +54,23 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
             )
         ]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def _read_bytes(path: Path) -> bytes | int:
+    """The bytes of a regular file, or its size when that is over the limit.
+
+    The file is opened without following a link and without waiting on a pipe, then checked
+    to be a regular file: the folder listing said so, but the entry may have been replaced since.
+    """
+    flags = os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with open(os.open(path, flags), "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            return info.st_size
+        raw = file.read(MAX_FILE_BYTES + 1)
+    return len(raw) if len(raw) > MAX_FILE_BYTES else raw
 
 
 def parse_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[LineDict | None, list[ContentError]]:
@@ -140,16 +161,16 @@ class ParseCache:
 
 def load_yaml_file(path: Path, root: Path, cache: ParseCache | None = None) -> RawFile:
     """Read one YAML content file."""
-    return _load_file(path, root, "yaml", cache)
+    return _load_file(Entry(path, shown_path(path, root), False), "yaml", cache)
 
 
 def load_markdown_file(path: Path, root: Path, cache: ParseCache | None = None) -> RawFile:
     """Read a Markdown file whose YAML front matter sits between two `---` lines."""
-    return _load_file(path, root, "markdown", cache)
+    return _load_file(Entry(path, shown_path(path, root), False), "markdown", cache)
 
 
-def _load_file(path: Path, root: Path, kind: str, cache: ParseCache | None) -> RawFile:
-    shown = display_path(path, root)
+def _load_file(entry: Entry, kind: str, cache: ParseCache | None) -> RawFile:
+    path, shown = entry.path, entry.shown
     text, errors = read_text(path, shown)
     if text is None:
         return RawFile(path, shown, _empty(), errors=errors)
@@ -201,54 +222,66 @@ class RawContent:
 
 
 def load_content(root: Path, cache: ParseCache | None = None) -> RawContent:
-    """Read every content file in sorted order, so builds are deterministic; parses come from `cache` where they can."""
+    """Read every content file in sorted order, so builds are deterministic; parses come from `cache` where they can.
+
+    Links are never followed (folders.py says why): each one is an error naming it.
+    """
     cache = cache or ParseCache()
     if not root.is_dir():
         shown = display_path(root)
         return RawContent(root, None, [], [], [], [], [], [ContentError(shown, 0, "", "content folder not found")])
-    site_path = root / "site.yaml"
     errors: list[ContentError] = []
-    site = load_yaml_file(site_path, root.parent, cache) if site_path.is_file() else None
-    if site is None:
-        errors.append(
-            ContentError(display_path(site_path, root.parent), 0, "", "missing; expected the site settings file")
-        )
-    payers_dir = root / "payers"
-    pair_paths = sorted(p for p in payers_dir.glob("*/*") if p.is_file()) if payers_dir.is_dir() else []
-    errors += [
-        ContentError(display_path(p, root.parent), 0, "", "expected a .md file (payer × treatment specifics)")
-        for p in pair_paths
-        if p.suffix != ".md"
-    ]
+    base = root.parent
+    payers = folder_entries(root / "payers", base, errors)
     raw = RawContent(
         root=root,
-        site=site,
-        plan_types=_load_dir(root / "plan-types", ".yaml", root, errors, cache),
-        reasons=_load_dir(root / "reasons", ".yaml", root, errors, cache),
-        treatments=_load_dir(root / "treatments", ".md", root, errors, cache),
-        payers=_load_dir(root / "payers", ".yaml", root, errors, cache),
-        pairs=[load_markdown_file(p, root.parent, cache) for p in pair_paths if p.suffix == ".md"],
+        site=_load_site(root, errors, cache),
+        plan_types=_load_files(folder_entries(root / "plan-types", base, errors), ".yaml", errors, cache),
+        reasons=_load_files(folder_entries(root / "reasons", base, errors), ".yaml", errors, cache),
+        treatments=_load_files(folder_entries(root / "treatments", base, errors), ".md", errors, cache),
+        payers=_load_files(payers, ".yaml", errors, cache),
+        pairs=_load_pairs(payers, base, errors, cache),
         errors=errors,
     )
     cache.save()
     return raw
 
 
-def _load_dir(folder: Path, suffix: str, root: Path, errors: list[ContentError], cache: ParseCache) -> list[RawFile]:
-    if not folder.is_dir():
-        return []
+def _load_site(root: Path, errors: list[ContentError], cache: ParseCache) -> RawFile | None:
+    path = root / "site.yaml"
+    kind = entry_kind(path)
+    if kind == "file":
+        return _load_file(Entry(path, shown_path(path, root.parent), False), "yaml", cache)
+    if kind == "missing":
+        errors.append(ContentError(shown_path(path, root.parent), 0, "", "missing; expected the site settings file"))
+    else:
+        errors.append(refusal(path, root.parent, kind, "the site settings file"))
+    return None
+
+
+def _load_pairs(payers: list[Entry], base: Path, errors: list[ContentError], cache: ParseCache) -> list[RawFile]:
+    """payers/<payer>/<treatment>.md: files in the payers' folders; folders inside those are not read."""
+    pairs = []
+    for folder in (e for e in payers if e.is_folder):
+        for entry in folder_entries(folder.path, base, errors):
+            if entry.is_folder:
+                continue
+            if entry.suffix == ".md":
+                pairs.append(_load_file(entry, "markdown", cache))
+            else:
+                errors.append(ContentError(entry.shown, 0, "", "expected a .md file (payer × treatment specifics)"))
+    return pairs
+
+
+def _load_files(entries: list[Entry], suffix: str, errors: list[ContentError], cache: ParseCache) -> list[RawFile]:
     loaded = []
-    for path in sorted(folder.iterdir()):
-        if path.is_dir() or path.name.startswith(".") or path.name == "README.md":
+    for entry in entries:
+        if entry.is_folder or entry.name == "README.md":
             continue
-        if path.suffix == ".yml" and suffix == ".yaml":
-            errors.append(ContentError(display_path(path, root.parent), 0, "", "use the .yaml extension, not .yml"))
-            continue
-        if path.suffix != suffix:
-            errors.append(
-                ContentError(display_path(path, root.parent), 0, "", f"unexpected file here; expected *{suffix} files")
-            )
-            continue
-        reader = load_markdown_file if suffix == ".md" else load_yaml_file
-        loaded.append(reader(path, root.parent, cache))
+        if entry.suffix == ".yml" and suffix == ".yaml":
+            errors.append(ContentError(entry.shown, 0, "", "use the .yaml extension, not .yml"))
+        elif entry.suffix != suffix:
+            errors.append(ContentError(entry.shown, 0, "", f"unexpected file here; expected *{suffix} files"))
+        else:
+            loaded.append(_load_file(entry, "markdown" if suffix == ".md" else "yaml", cache))
     return loaded

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 from collections.abc import Iterator
@@ -214,3 +215,100 @@ def test_a_long_file_name_is_an_error_not_a_traceback(content_dir: Path, tmp_pat
         f"content/payers/{long}.yaml: expected a slug of at most {MAX_SLUG_BYTES} characters; got {MAX_SLUG_BYTES + 1}"
         in (build_errors(content_dir, tmp_path / "public"))
     )
+
+
+# ---- Links: never followed anywhere in the content folder, each one named in its own error
+
+LINK = "links are not followed in the content folder"
+
+
+def _outside_payer(content: Path) -> Path:
+    """A valid payer file outside the content folder: what a link could publish."""
+    outside = content.parent / "outside" / "secret.yaml"
+    outside.parent.mkdir(exist_ok=True)
+    outside.write_text((content / "payers/contoso.yaml").read_text("utf-8").replace("Contoso Care", "Secret Care"))
+    return outside
+
+
+LINK_CASES = {
+    "file leaving the folder": (
+        lambda c: (c / "payers/secret.yaml").symlink_to(_outside_payer(c)),
+        lambda c: [
+            f"content/payers/secret.yaml: expected a file or folder; got a symbolic link to '{_outside_payer(c)}'; {LINK}"
+        ],
+    ),
+    "file inside the folder": (
+        lambda c: (c / "payers/contoso-care.yaml").symlink_to("contoso.yaml"),
+        lambda c: [
+            f"content/payers/contoso-care.yaml: expected a file or folder; got a symbolic link to 'contoso.yaml'; {LINK}"
+        ],
+    ),
+    "folder looping to its parent": (
+        lambda c: (c / "payers/loop").symlink_to(".."),
+        lambda c: [f"content/payers/loop: expected a file or folder; got a symbolic link to '..'; {LINK}"],
+    ),
+    "links pointing at each other": (
+        lambda c: ((c / "reasons/a.yaml").symlink_to("b.yaml"), (c / "reasons/b.yaml").symlink_to("a.yaml")),
+        lambda c: [
+            f"content/reasons/a.yaml: expected a file or folder; got a symbolic link to 'b.yaml'; {LINK}",
+            f"content/reasons/b.yaml: expected a file or folder; got a symbolic link to 'a.yaml'; {LINK}",
+        ],
+    ),
+    "dangling link": (
+        lambda c: (c / "treatments/gone.md").symlink_to("nowhere.md"),
+        lambda c: [
+            f"content/treatments/gone.md: expected a file or folder; got a symbolic link to 'nowhere.md'; {LINK}"
+        ],
+    ),
+    "pair note": (
+        lambda c: (c / "payers/contoso/ocrevus.md").symlink_to("../northwind/ocrevus.md"),
+        lambda c: [
+            f"content/payers/contoso/ocrevus.md: expected a file or folder; got a symbolic link to '../northwind/ocrevus.md'; {LINK}"
+        ],
+    ),
+    "site settings": (
+        lambda c: (
+            (c / "site.yaml").rename(c.parent / "site.yaml"),
+            (c / "site.yaml").symlink_to(c.parent / "site.yaml"),
+        ),
+        lambda c: [
+            f"content/site.yaml: expected the site settings file; got a symbolic link to '{c.parent / 'site.yaml'}'; {LINK}"
+        ],
+    ),
+    "named pipe": (
+        lambda c: os.mkfifo(c / "payers/pipe.yaml"),
+        lambda c: ["content/payers/pipe.yaml: expected a file or folder; got a named pipe"],
+    ),
+}
+
+
+@pytest.mark.parametrize("built_before", [False, True], ids=["no output yet", "output exists"])
+@pytest.mark.parametrize("case", sorted(LINK_CASES))
+def test_a_link_in_the_content_folder_is_refused_by_name(
+    content_dir: Path, tmp_path: Path, monkeypatch, case: str, built_before: bool
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    out = tmp_path / "public"
+    if built_before:
+        build(content_dir, out, workers=1)
+    make, expected = LINK_CASES[case]
+    (content_dir / "payers/contoso").mkdir(exist_ok=True)
+    make(content_dir)
+    assert build_errors(content_dir, out) == expected(content_dir)
+
+
+def test_a_linked_content_folder_is_refused_and_the_others_still_load(
+    content_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    elsewhere = tmp_path / "elsewhere"
+    (content_dir / "reasons").rename(elsewhere)
+    (content_dir / "reasons").symlink_to(elsewhere)
+    errors = build_errors(content_dir, tmp_path / "public")
+    assert f"content/reasons: expected a folder; got a symbolic link to '{elsewhere}'; {LINK}" in errors
+
+
+def test_the_content_folder_itself_may_be_a_link(content_dir: Path, tmp_path: Path) -> None:
+    link = tmp_path / "linked-content"
+    link.symlink_to(content_dir)
+    assert build(link, tmp_path / "public", workers=1).pages > 0
