@@ -6,16 +6,15 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import ContentError
 from .load import LineDict
 from .placeholders import PLACEHOLDER_RE, TEXT_PLACEHOLDERS
+from .safe_links import is_safe_link
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_SLUG_BYTES = 100
 """A slug is a folder name in every URL below it; file systems refuse names past 255 bytes."""
-SAFE_SCHEMES = ("http", "https")
 
 
 class Fields:
@@ -216,13 +215,12 @@ class Fields:
 
 
 def check_url(text: str, report: Any) -> bool:
-    """Accept absolute http(s) addresses only."""
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in SAFE_SCHEMES or not parts.netloc:
-        report(f"expected an absolute http:// or https:// address, got {text!r}")
-        return False
+    """Accept absolute http(s) addresses only: is_safe_link, without paths on this site."""
     if any(c.isspace() for c in text) or any(c in text for c in "<>\"'"):
         report(f"address contains spaces, quotes or angle brackets: {text!r}")
+        return False
+    if not is_safe_link(text, site_paths=False):
+        report(f"expected an absolute http:// or https:// address, got {text!r}")
         return False
     return True
 

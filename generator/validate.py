@@ -31,6 +31,7 @@ from .model import (
     Treatment,
 )
 from .placeholders import TEXT_PLACEHOLDERS, unknown_placeholders
+from .safe_links import SAFE_LINK_RULE
 from .urls import slugify
 
 T = TypeVar("T")
@@ -215,12 +216,10 @@ def _treatment(slug: str, f: Fields) -> Treatment:
 
 
 def _check_links(f: Fields, key: str, text: str, first_line: int) -> str:
-    """Markdown links may only use http(s) or mailto: a javascript: link is an error, not a silent drop."""
+    """Markdown links go where is_safe_link allows: a javascript: link is an error, not a silent drop."""
     for offset, href in unsafe_links(text):
         f.errors.append(
-            ContentError(
-                f.shown, first_line + offset, key, f"unsafe link {href!r}; expected an http:// or https:// address"
-            )
+            ContentError(f.shown, first_line + offset, key, f"expected a link to {SAFE_LINK_RULE}; got {href!r}")
         )
     return text
 

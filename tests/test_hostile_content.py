@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import signal
@@ -12,10 +13,15 @@ from pathlib import Path
 
 import pytest
 from conftest import build, tree_digest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from generator.errors import BuildError
 from generator.fields import MAX_SLUG_BYTES, check_slug
 from generator.load import load_markdown_file, load_yaml_file
+from generator.markdown import render_markdown, unsafe_links
+from generator.safe_links import is_safe_link
 from generator.yaml_reader import MAX_DEPTH, MAX_EXPANDED_CHARS, MAX_TEXT_CHARS, MAX_VALUES
 
 
@@ -312,3 +318,109 @@ def test_the_content_folder_itself_may_be_a_link(content_dir: Path, tmp_path: Pa
     link = tmp_path / "linked-content"
     link.symlink_to(content_dir)
     assert build(link, tmp_path / "public", workers=1).pages > 0
+
+
+# ---- Markdown links: every kind of link goes through is_safe_link, when checked and when rendered
+
+BAD_LINKS = {
+    "inline": ("[x](javascript:alert(1))", ["javascript:alert(1)"]),
+    "inline, upper case": ("[x](JAVASCRIPT:alert(1))", ["JAVASCRIPT:alert(1)"]),
+    "inline, entity-encoded": ("[x](&#106;avascript:alert(1))", ["javascript:alert(1)"]),
+    "inline, tab in the scheme": ("[x](<java\tscript:alert(1)>)", ["java%09script:alert(1)"]),
+    "inline, other site without a scheme": ("[x](//evil.example/)", ["//evil.example/"]),
+    "inline, relative": ("[x](evil.html)", ["evil.html"]),
+    "inline, ftp": ("[x](ftp://files.example/a)", ["ftp://files.example/a"]),
+    "inline, scheme without a host": ("[x](https:evil.example)", ["https:evil.example"]),
+    "reference": ("[x][1]\n\n[1]: javascript:alert(1)", ["javascript:alert(1)", "javascript:alert(1)"]),
+    "reference, collapsed": ("[x][]\n\n[x]: data:text/html,hi", ["data:text/html,hi", "data:text/html,hi"]),
+    "reference, unused": ("text\n\n[1]: vbscript:msgbox", ["vbscript:msgbox"]),
+    "autolink": ("<javascript:alert(1)>", ["javascript:alert(1)"]),
+    "email autolink": ("<someone@example.org>", ["mailto:someone@example.org"]),
+    "image": ("![x](javascript:alert(1))", ["javascript:alert(1)"]),
+    "image, data": ("![x](data:image/svg+xml,<svg/onload=alert(1)>)", ["data:image/svg+xml,%3Csvg/onload=alert(1)%3E"]),
+    "image, reference": ("![x][i]\n\n[i]: data:image/png;base64,AAAA", ["data:image/png;base64,AAAA"] * 2),
+    "link in a table": ("| a |\n| - |\n| [x](javascript:alert(1)) |", ["javascript:alert(1)"]),
+}
+GOOD_LINKS = [
+    "[x](/contoso/)",
+    "[x](https://example.org/a?b=c#d)",
+    "[x](HTTP://EXAMPLE.ORG)",
+    "<https://example.org/>",
+    "![x](/img/a.png)",
+    "[x][1]\n\n[1]: https://example.org/",
+    "[x](/%5Cevil.example)",
+]
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LINKS))
+def test_every_kind_of_unsafe_link_is_reported_and_never_rendered(case: str) -> None:
+    text, hrefs = BAD_LINKS[case]
+    assert [href for _, href in unsafe_links(text)] == sorted(hrefs)
+    for href in re.findall(r'(?:href|src)="([^"]*)"', render_markdown(text)):
+        assert is_safe_link(html.unescape(href)), (case, href)
+
+
+@pytest.mark.parametrize("text", GOOD_LINKS)
+def test_safe_links_are_kept(text: str) -> None:
+    assert unsafe_links(text) == []
+    assert re.search(r'(?:href|src)="[^"]+"', render_markdown(text))
+
+
+def test_an_unsafe_link_renders_as_its_text() -> None:
+    assert render_markdown("see [the form][1]\n\n[1]: javascript:alert(1)") == "<p>see the form</p>\n"
+    assert render_markdown("![a chart](javascript:alert(1))") == "<p>a chart</p>\n"
+
+
+def test_unsafe_links_are_reported_at_their_own_lines(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    edit(
+        content_dir / "treatments/ocrevus.md",
+        "Plans want the MS",
+        "See [the form][form] and\n<someone@example.org>.\n\n[form]: javascript:alert(1)\n\nPlans want the MS",
+    )
+    edit(
+        content_dir / "payers/contoso.yaml",
+        "notes: Contoso is an independent plan with its own policies.",
+        'notes: "![x](//evil.example/x.png) Contoso is an independent plan."',
+    )
+    rule = "expected a link to an http:// or https:// address or a path on this site starting with /"
+    assert build_errors(content_dir, tmp_path / "public") == [
+        f"content/payers/contoso.yaml:8: notes: {rule}; got '//evil.example/x.png'",
+        f"content/treatments/ocrevus.md:32: body: {rule}; got 'javascript:alert(1)'",
+        f"content/treatments/ocrevus.md:33: body: {rule}; got 'mailto:someone@example.org'",
+        f"content/treatments/ocrevus.md:35: body: {rule}; got 'javascript:alert(1)'",
+    ]
+
+
+SCHEMES = ["http", "https", "HTTPS", "javascript", "JaVaScRiPt", "data", "vbscript", "mailto", "ftp", "file", ""]
+hrefs = st.builds(
+    lambda scheme, sep, rest: f"{scheme}{sep}{rest}",
+    st.sampled_from(SCHEMES),
+    st.sampled_from([":", "://", ":/", "//", "/", "/\\", "&#58;", "&colon;", "\t:", ""]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20),
+)
+link_forms = st.sampled_from(
+    [
+        "[t]({h})",
+        "[t](<{h}>)",
+        "<{h}>",
+        "![t]({h})",
+        "[t][r]\n\n[r]: {h}",
+        "[t][r]\n\n[r]: <{h}>",
+        "| a |\n| - |\n| [t]({h}) |",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(hrefs, link_forms, st.text(max_size=30))
+def test_no_unsafe_href_is_rendered_and_every_dropped_link_is_reported(href: str, form: str, around: str) -> None:
+    text = around + " " + form.replace("{h}", href)
+    rendered = [html.unescape(h) for h in re.findall(r'(?:href|src)="([^"]*)"', render_markdown(text))]
+    assert all(is_safe_link(h) for h in rendered), rendered
+    # Whatever markdown-it would have linked, had every link been allowed, is either rendered or reported.
+    permissive = MarkdownIt("commonmark", {"html": False}).enable("table")
+    permissive.validateLink = lambda url: True
+    everything = [html.unescape(h) for h in re.findall(r'(?:href|src)="([^"]*)"', permissive.render(text))]
+    reported = {h for _, h in unsafe_links(text)}
+    assert all(h in rendered or h in reported for h in everything), (everything, rendered, reported)
