@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import signal
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import build, tree_digest
+from conftest import ROOT, build, tree_digest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -21,6 +22,8 @@ from generator.errors import BuildError
 from generator.fields import MAX_SLUG_BYTES, check_slug
 from generator.load import load_markdown_file, load_yaml_file
 from generator.markdown import render_markdown, unsafe_links
+from generator.placeholders import fill_html
+from generator.render.environment import make_environment
 from generator.safe_links import is_safe_link
 from generator.yaml_reader import MAX_DEPTH, MAX_EXPANDED_CHARS, MAX_TEXT_CHARS, MAX_VALUES
 
@@ -424,3 +427,61 @@ def test_no_unsafe_href_is_rendered_and_every_dropped_link_is_reported(href: str
     everything = [html.unescape(h) for h in re.findall(r'(?:href|src)="([^"]*)"', permissive.render(text))]
     reported = {h for _, h in unsafe_links(text)}
     assert all(h in rendered or h in reported for h in everything), (everything, rendered, reported)
+
+
+# ---- JSON-LD: names are filled into its values before encoding, and the page-wide fill never reaches inside it
+
+HOSTILE_PAYER = 'Con"to\\so & </script> Ünï {treatment}'
+HOSTILE_TREATMENT = "O'c\\\"r<e>v&us \\u0041"
+
+
+def _yaml_text(value: str) -> str:
+    """`value` as a YAML double-quoted scalar (JSON's string syntax is YAML's)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _hostile_site(content: Path) -> None:
+    """The fixture site with quotes, backslashes, </script>, non-ASCII and placeholders in the names JSON-LD shows."""
+    edit(content / "payers/contoso.yaml", "short_name: Contoso", f"short_name: {_yaml_text(HOSTILE_PAYER)}")
+    edit(content / "treatments/ocrevus.md", "short_name: Ocrevus", f"short_name: {_yaml_text(HOSTILE_TREATMENT)}")
+    edit(content / "treatments/ocrevus.md", "name: Ocrevus (ocrelizumab)", 'name: "Ocrevus \\\\ {payer} \\"x\\""')
+    edit(content / "treatments/ocrevus.md", "reviewed_by: Dr. Fixture Reviewer", 'reviewed_by: "Dr. {payer} \\\\"')
+    for reason in (content / "reasons").glob("*.yaml"):
+        text = reason.read_text("utf-8")
+        reason.write_text(re.sub(r"(?m)^title_phrase: (.*)$", r"title_phrase: \1 by {payer} for {treatment}", text))
+    edit(content / "site.yaml", "language: en", 'language: en\npublisher: "Pub \\" & \\\\ </script>"')
+
+
+def jsonld_blocks(page: str) -> list[str]:
+    return re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+
+
+def test_hostile_names_never_break_the_jsonld_of_any_page(content_dir: Path, tmp_path: Path) -> None:
+    _hostile_site(content_dir)
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    blocks = [b for page in sorted(out.rglob("*.html")) for b in jsonld_blocks(page.read_text("utf-8"))]
+    assert len(blocks) > 10
+    parsed = [json.loads(block) for block in blocks]
+    guide = json.loads(jsonld_blocks((out / "contoso/ocrevus/not-medically-necessary/index.html").read_text())[0])
+    crumbs, web_page = guide["@graph"][0]["itemListElement"], guide["@graph"][1]
+    # As on the page itself: a placeholder written in a text is filled, one inside a filled-in name is not.
+    payer_as_written = HOSTILE_PAYER.replace("{treatment}", HOSTILE_TREATMENT)
+    assert [c["name"] for c in crumbs[1:3]] == [payer_as_written, HOSTILE_TREATMENT]
+    treatment_name = f'Ocrevus \\ {HOSTILE_PAYER} "x"'
+    assert web_page["about"]["name"] == treatment_name
+    assert web_page["name"] == (
+        f"{treatment_name} denied as not medically necessary by {HOSTILE_PAYER} for {HOSTILE_TREATMENT} by {payer_as_written}?"
+    )
+    assert web_page["reviewedBy"]["name"] == f"Dr. {HOSTILE_PAYER} \\"
+    assert web_page["publisher"]["name"] == 'Pub " & \\ </script>'
+    assert not any("&amp;" in block or "&#" in block or "{payer}" in block for block in blocks)
+    assert parsed
+
+
+def test_the_jsonld_filter_fills_names_first_and_leaves_nothing_for_the_page_fill() -> None:
+    value = {"name": "{treatment} denied by {payer}", "list": ["{payer}", 3, None], "other": "{reason}"}
+    env = make_environment(ROOT / "templates")
+    text = env.from_string("{{ v | jsonld }}").render(v=value, names={"payer": "Aetna", "treatment": "Ocrevus"})
+    assert text == '{"name":"Ocrevus denied by Aetna","list":["Aetna",3,null],"other":"{reason}"}'
+    assert fill_html(text, {"payer": "X", "treatment": "Y"}) == text
