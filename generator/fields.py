@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .errors import ContentError
@@ -120,15 +121,21 @@ class Fields:
         return tuple(v for v in values if v in options)
 
     def day(self, key: str, *, required: bool = True) -> date:
-        """A date written YYYY-MM-DD."""
+        """A date written YYYY-MM-DD, not after the build date: a review cannot have happened tomorrow."""
         value = self.raw(key, required)
         if value is None:
             return date(1970, 1, 1)
         try:
-            return date.fromisoformat(str(value))
+            day = date.fromisoformat(str(value))
         except ValueError:
             self.error(key, f"expected a date written YYYY-MM-DD, got {value!r}")
             return date(1970, 1, 1)
+        latest = build_date() + timedelta(days=1)
+        if day > latest:
+            self.error(
+                key, f"expected a date no later than {latest} (the build date plus a day for time zones); got {value!r}"
+            )
+        return day
 
     def url(self, key: str, *, required: bool = False) -> str | None:
         """An absolute http(s) address; other schemes such as javascript: are refused."""
@@ -223,6 +230,36 @@ def check_url(text: str, report: Any) -> bool:
         report(f"expected an absolute http:// or https:// address, got {text!r}")
         return False
     return True
+
+
+def build_date() -> date:
+    """The day of this build: today, or the UTC day of SOURCE_DATE_EPOCH when it is set (as reproducible builds do)."""
+    try:
+        return source_date() or date.today()
+    except ValueError:  # source_date_problem reports it
+        return date.today()
+
+
+def source_date() -> date | None:
+    """The UTC day of SOURCE_DATE_EPOCH, None when unset; ValueError when it is not a time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return None
+    if not epoch.isdigit():
+        raise ValueError(epoch)
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    except (OverflowError, OSError) as exc:
+        raise ValueError(epoch) from exc
+
+
+def source_date_problem() -> str | None:
+    """What is wrong with SOURCE_DATE_EPOCH, or None when it is unset or a time."""
+    try:
+        source_date()
+    except ValueError:
+        return f"expected a whole number of seconds since 1970-01-01 UTC; got {os.environ.get('SOURCE_DATE_EPOCH')!r}"
+    return None
 
 
 def check_slug(slug: str) -> str | None:

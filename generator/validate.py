@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from .config import read_site_config
 from .errors import BuildError, ContentError
-from .fields import Fields, check_slug
+from .fields import Fields, check_slug, source_date_problem
 from .load import RawContent, RawFile
 from .markdown import unsafe_links
 from .model import (
@@ -40,6 +40,9 @@ T = TypeVar("T")
 def validate_content(raw: RawContent, base_url: str | None = None) -> Content:
     """Check every file and cross-reference; raise BuildError listing all problems."""
     errors = list(raw.errors)
+    problem = source_date_problem()
+    if problem:
+        errors.append(ContentError("SOURCE_DATE_EPOCH", 0, "", problem))
     site = None
     if raw.site is not None:
         errors += raw.site.errors

@@ -10,6 +10,7 @@ import re
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -485,3 +486,58 @@ def test_the_jsonld_filter_fills_names_first_and_leaves_nothing_for_the_page_fil
     text = env.from_string("{{ v | jsonld }}").render(v=value, names={"payer": "Aetna", "treatment": "Ocrevus"})
     assert text == '{"name":"Ocrevus denied by Aetna","list":["Aetna",3,null],"other":"{reason}"}'
     assert fill_html(text, {"payer": "X", "treatment": "Y"}) == text
+
+
+# ---- Dates: nothing reviewed after the build date (plus a day for time zones)
+
+FIXTURE_DAY = 1795305600  # 2026-11-22 00:00 UTC, the fixture's newest last_reviewed
+
+DATED_FILES = {
+    "payer": ("payers/contoso.yaml", "last_reviewed: 2026-11-22"),
+    "treatment": ("treatments/ocrevus.md", "last_reviewed: 2026-11-21"),
+    "reason": ("reasons/step-therapy.yaml", "last_reviewed: 2026-11-22"),
+    "plan type": ("plan-types/medicare-part-d.yaml", "last_reviewed: 2026-11-20"),
+    "pair note": ("payers/northwind/entresto.md", "last_reviewed: 2026-11-22"),
+}
+
+
+def _line_of(path: Path, text: str) -> int:
+    return path.read_text("utf-8").split("\n").index(text) + 1
+
+
+@pytest.mark.parametrize("kind", sorted(DATED_FILES))
+def test_a_review_date_after_the_build_date_is_refused(
+    content_dir: Path, tmp_path: Path, monkeypatch, kind: str
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(FIXTURE_DAY))
+    name, line_text = DATED_FILES[kind]
+    path = content_dir / name
+    line = _line_of(path, line_text)
+    edit(path, line_text, "last_reviewed: 2026-11-23")  # the build date plus one day: still allowed
+    build(content_dir, tmp_path / "public", workers=1)
+    edit(path, "last_reviewed: 2026-11-23", "last_reviewed: 2026-11-24")
+    assert build_errors(content_dir, tmp_path / "public") == [
+        f"content/{name}:{line}: last_reviewed: expected a date no later than 2026-11-23 (the build date plus a day for time zones); got '2026-11-24'"
+    ]
+
+
+def test_without_source_date_epoch_the_build_date_is_today(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    latest = date.today() + timedelta(days=1)
+    edit(content_dir / "payers/contoso.yaml", "last_reviewed: 2026-11-22", "last_reviewed: 9999-12-31")
+    assert build_errors(content_dir, tmp_path / "public") == [
+        f"content/payers/contoso.yaml:9: last_reviewed: expected a date no later than {latest} (the build date plus a day for time zones); got '9999-12-31'"
+    ]
+
+
+@pytest.mark.parametrize("epoch", ["soon", "-1", "1e9", "99999999999999999999"])
+def test_a_source_date_epoch_that_is_not_a_time_is_an_error(
+    content_dir: Path, tmp_path: Path, monkeypatch, epoch: str
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    assert build_errors(content_dir, tmp_path / "public") == [
+        f"SOURCE_DATE_EPOCH: expected a whole number of seconds since 1970-01-01 UTC; got {epoch!r}"
+    ]
