@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .errors import ContentError
+from .folders import printable
 from .load import LineDict
 from .placeholders import PLACEHOLDER_RE, TEXT_PLACEHOLDERS
 from .safe_links import is_safe_link
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # control characters other than tab and newline
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+"""Characters that show as nothing or reorder what follows: every format character (Unicode's Cf, among
+them zero-width spaces and joiners, the soft hyphen, a byte-order mark and the bidirectional
+controls U+202A–U+202E, U+2066–U+2069, U+200E, U+200F and U+061C), controls, line and paragraph
+separators, and blank letters such as U+3164. Text with them can look like other text: two
+payers whose names read the same, or a name that displays backwards."""
+
 MAX_SLUG_BYTES = 100
 """A slug is a folder name in every URL below it; file systems refuse names past 255 bytes."""
 
@@ -40,8 +54,8 @@ class Fields:
         self.body_line = body_line
 
     def name(self, key: str) -> str:
-        """The dotted field name used in messages."""
-        return f"{self.prefix}{key}"
+        """The dotted field name used in messages (a key with invisible characters shows them escaped)."""
+        return printable(f"{self.prefix}{key}")
 
     def error(self, key: str, message: str, line: int | None = None) -> None:
         """Record a problem with field `key`."""
@@ -69,6 +83,9 @@ class Fields:
             hint = "; put it in quotes" if isinstance(value, (int, float, bool)) else ""
             self.error(key, f"expected text, got {found}{hint}")
             return ""
+        problem = invisible_problem(value)
+        if problem:
+            self.error(key, problem)
         value = value.strip()
         if not value:
             self.error(key, "expected text, got an empty string")
@@ -230,6 +247,19 @@ def check_url(text: str, report: Any) -> bool:
         report(f"expected an absolute http:// or https:// address, got {text!r}")
         return False
     return True
+
+
+def invisible_problem(text: str, where: str = "character") -> str | None:
+    """What is wrong with `text` when it holds a character of INVISIBLE_RE, or None."""
+    found = INVISIBLE_RE.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "a control character")
+    return (
+        f"expected text without invisible or direction-changing characters; "
+        f"got U+{ord(char):04X} ({name}) at {where} {found.start() + 1}"
+    )
 
 
 def build_date() -> date:

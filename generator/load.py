@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import stat
+import unicodedata
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ class RawFile:
 
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
-    """Read a file as UTF-8, accepting a byte-order mark and Windows line endings."""
+    """Read a file as UTF-8 in NFC, accepting a byte-order mark and Windows line endings."""
     try:
         raw = _read_bytes(path)
     except OSError as exc:
@@ -53,7 +54,8 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
                 f"not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); save the file as UTF-8",
             )
         ]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+    # One normal form (NFC), so that "é" typed as one character or as e and an accent is the same name.
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")), []
 
 
 def _read_bytes(path: Path) -> bytes | int:

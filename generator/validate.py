@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from .config import read_site_config
 from .errors import BuildError, ContentError
-from .fields import Fields, check_slug, source_date_problem
+from .fields import Fields, check_slug, invisible_problem, source_date_problem
 from .load import RawContent, RawFile
 from .markdown import unsafe_links
 from .model import (
@@ -232,6 +232,9 @@ def _check_body(f: Fields, body: str) -> str:
     first = f.body_line
     _check_links(f, "body", body, first)
     for offset, text in enumerate(body.split("\n")):
+        problem = invisible_problem(text, "column")
+        if problem:
+            f.errors.append(ContentError(f.shown, first + offset, "body", problem))
         for token in unknown_placeholders(text, TEXT_PLACEHOLDERS):
             message = f"unknown placeholder '{{{token}}}'; expected {{payer}} or {{treatment}}"
             f.errors.append(ContentError(f.shown, first + offset, "body", message))

@@ -8,6 +8,7 @@ a single value is constructed, so nothing is ever expanded.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import yaml
@@ -77,6 +78,10 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+# The file's text is NFC already; an escape such as "e\u0301" can still write another form.
+_LineLoader.add_constructor(
+    "tag:yaml.org,2002:str", lambda loader, node: unicodedata.normalize("NFC", loader.construct_scalar(node))
+)
 
 
 def load_yaml(text: str) -> Any:

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from generator.errors import BuildError
-from generator.fields import MAX_SLUG_BYTES, check_slug
+from generator.fields import INVISIBLE_RE, MAX_SLUG_BYTES, check_slug
 from generator.load import load_markdown_file, load_yaml_file
 from generator.markdown import render_markdown, unsafe_links
 from generator.placeholders import fill_html
@@ -541,3 +542,115 @@ def test_a_source_date_epoch_that_is_not_a_time_is_an_error(
     assert build_errors(content_dir, tmp_path / "public") == [
         f"SOURCE_DATE_EPOCH: expected a whole number of seconds since 1970-01-01 UTC; got {epoch!r}"
     ]
+
+
+# ---- Unicode: one normal form (NFC), and no invisible or direction-changing characters
+
+INVISIBLES = [
+    "\u200b",  # zero width space
+    "\u200c",  # zero width non-joiner
+    "\u200d",  # zero width joiner
+    "\u2060",  # word joiner
+    "\u00ad",  # soft hyphen
+    "\ufeff",  # byte-order mark inside text
+    "\u200e",  # left-to-right mark
+    "\u200f",  # right-to-left mark
+    "\u061c",  # arabic letter mark
+    *map(chr, range(0x202A, 0x202F)),  # embeddings and overrides
+    *map(chr, range(0x2066, 0x206A)),  # isolates
+    "\U000e0041",  # a tag character
+    "\u3164",  # hangul filler, a blank letter
+]
+
+
+@pytest.mark.parametrize("char", INVISIBLES, ids=lambda c: f"U+{ord(c):04X}")
+def test_invisible_and_bidi_characters_in_a_name_are_refused(
+    content_dir: Path, tmp_path: Path, monkeypatch, char: str
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    edit(content_dir / "payers/contoso.yaml", "name: Contoso Care", f"name: Cont{char}oso Care")
+    assert build_errors(content_dir, tmp_path / "public") == [
+        "content/payers/contoso.yaml:1: name: expected text without invisible or direction-changing characters; "
+        f"got U+{ord(char):04X} ({unicodedata.name(char)}) at character 5"
+    ]
+
+
+def test_a_control_character_written_as_a_yaml_escape_is_refused(
+    content_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    edit(content_dir / "payers/contoso.yaml", "short_name: Contoso", 'short_name: "Con\\x07toso"')
+    assert build_errors(content_dir, tmp_path / "public") == [
+        "content/payers/contoso.yaml:2: short_name: expected text without invisible or direction-changing characters; "
+        "got U+0007 (a control character) at character 4"
+    ]
+
+
+def test_bidi_controls_in_a_body_are_refused_at_their_line(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    edit(content_dir / "treatments/ocrevus.md", "Plans want the MS", "Plans \u202ewant the MS")
+    assert build_errors(content_dir, tmp_path / "public") == [
+        "content/treatments/ocrevus.md:32: body: expected text without invisible or direction-changing characters; "
+        "got U+202E (RIGHT-TO-LEFT OVERRIDE) at column 7"
+    ]
+
+
+def test_every_format_character_counts_as_invisible() -> None:
+    missed = [
+        f"U+{c:04X}"
+        for c in range(0x110000)
+        if unicodedata.category(chr(c)) in ("Cf", "Cc", "Zl", "Zp")
+        and chr(c) not in "\t\n"
+        and not INVISIBLE_RE.fullmatch(chr(c))
+    ]
+    assert missed == []
+    assert not INVISIBLE_RE.search("Société Générale, Blue Cross & Blue Shield\tof 北京 — “quoted” é")
+
+
+def test_text_is_read_in_nfc_whether_typed_decomposed_or_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "content" / "payers" / "x.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text('name: Socie\u0301te\u0301\nshort_name: "Socie\\u0301te\\u0301"\nSocie\u0301te\u0301: 1\n', "utf-8")
+    data = load_yaml_file(path, tmp_path).data
+    assert data["name"] == data["short_name"] == "Soci\u00e9t\u00e9"
+    assert "Soci\u00e9t\u00e9" in data
+    body = tmp_path / "content" / "treatments" / "t.md"
+    body.parent.mkdir(parents=True)
+    body.write_text("---\nname: A\n---\nCafe\u0301\n", "utf-8")
+    assert load_markdown_file(body, tmp_path).body == "Caf\u00e9\n"
+
+
+def test_names_that_differ_only_in_normal_form_are_one_name(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    edit(content_dir / "payers/contoso.yaml", "name: Contoso Care", "name: Soci\u00e9t\u00e9 Care")
+    edit(content_dir / "payers/northwind.yaml", "name: Northwind Health", "name: Socie\u0301te\u0301 Care")
+    assert build_errors(content_dir, tmp_path / "public") == [
+        "content/payers/northwind.yaml:1: name: 'Soci\u00e9t\u00e9 Care' gives the same slug 'societe-care' as "
+        "content/payers/contoso.yaml; names must be distinct"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file_name", "shown"),
+    [
+        ("contoso\u200b.yaml", "contoso\\u200b.yaml"),
+        ("contoso\u202egpj.yaml", "contoso\\u202egpj.yaml"),
+        ("socie\u0301te\u0301.yaml", "socie\u0301te\u0301.yaml"),
+    ],
+)
+def test_file_names_with_invisible_characters_or_not_in_nfc_are_refused(
+    content_dir: Path, tmp_path: Path, monkeypatch, file_name: str, shown: str
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    (content_dir / "payers/contoso.yaml").rename(content_dir / "payers" / file_name)
+    stem = file_name.removesuffix(".yaml")
+    assert build_errors(content_dir, tmp_path / "public") == [
+        f"content/payers/{shown}: slug {stem!r} must be lower-case letters, digits and single hyphens ([a-z0-9-]+); rename the file"
+    ]
+
+
+def test_a_field_name_with_a_bidi_control_is_shown_escaped(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    edit(content_dir / "payers/contoso.yaml", "kind: blue-plan", "kind: blue-plan\nnotes\u202e: x")
+    errors = build_errors(content_dir, tmp_path / "public")
+    assert errors[0].startswith("content/payers/contoso.yaml:4: notes\\u202e: unknown field; expected one of: ")
