@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import stat
 import unicodedata
 from collections.abc import Callable
@@ -11,12 +10,13 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 import yaml
 
 from .errors import ContentError, display_path
 from .folders import Entry, entry_kind, folder_entries, refusal, shown_path
 from .incremental.fingerprints import CODE_FINGERPRINT, digest
-from .yaml_reader import LimitError, LineDict, load_yaml
+from .yaml_reader import LimitError, LineDict, Uncacheable, from_plain, load_yaml, to_plain
 
 MAX_FILE_BYTES = 2_000_000
 """Content files are hand-written; anything larger is a mistake (or an attack) and is refused."""
@@ -111,49 +111,70 @@ def _shift_lines(value: object, offset: int) -> None:
             _shift_lines(item, offset)
 
 
+CACHE_FORMAT = "appeal-guides parsed content, JSON 1"
+"""The first thing a cache file holds; any other file at the cache's path is ignored."""
+
+
 class ParseCache:
     """Files parsed by the last build, by the digest of their text: an edit re-parses only what it changed.
 
     Parsing YAML is most of loading (0.13 of 0.15 s for the 10,000-page bench site) and every
     build loads every file. Only files that parsed without error are kept, so error messages
-    always come from a fresh parse. The whole cache is dropped when the generator's code or
-    PyYAML changes, and an unreadable cache is simply ignored: it can cost time, never
-    correctness.
+    always come from a fresh parse. The cache is plain JSON, never a pickle: a file planted at
+    its path can at worst be data, and an entry that is not data exactly as the cache writes it
+    (LineDicts with their line numbers, within the YAML limits) is parsed afresh. The whole
+    cache is dropped when the generator's code or PyYAML changes, and an unreadable cache is
+    simply ignored: it can cost time, never correctness.
     """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self.stamp = (CODE_FINGERPRINT, yaml.__version__)
-        self.previous: dict[str, tuple] = self._read() if path else {}
-        self.current: dict[str, tuple] = {}
+        self.stamp = [CACHE_FORMAT, CODE_FINGERPRINT, yaml.__version__]
+        self.previous: dict[str, list] = self._read() if path else {}
+        self.current: dict[str, list] = {}
+        self.damaged = False
 
-    def _read(self) -> dict[str, tuple]:
+    def _read(self) -> dict[str, list]:
         try:
-            stamp, files = pickle.loads(self.path.read_bytes())  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001 - missing, truncated or written by other code: start afresh
+            document = orjson.loads(self.path.read_bytes())  # type: ignore[union-attr]
+        except (OSError, ValueError):  # missing, truncated, or not JSON at all
             return {}
-        return files if stamp == self.stamp and isinstance(files, dict) else {}
+        if not isinstance(document, dict) or document.get("stamp") != self.stamp:
+            return {}
+        files = document.get("files")
+        return files if isinstance(files, dict) else {}
 
     def parse(self, kind: str, text: str, path: Path, shown: str, parse: Callable[[], RawFile]) -> RawFile:
         """The parse of `text` as `kind`, from the cache when the same text parsed cleanly before."""
         key = digest(f"{kind}\0{text}".encode())
-        hit = self.current.get(key) or self.previous.get(key)
-        if hit is None:
-            raw = parse()
-            if not raw.errors:
-                self.current[key] = (raw.data, raw.body, raw.body_line)
-            return raw
-        self.current[key] = hit
-        return RawFile(path, shown, *hit)
+        plain = self.current.get(key) or self.previous.get(key)
+        if plain is not None:
+            try:
+                data, body, body_line = plain
+                if not isinstance(body, str) or type(body_line) is not int:
+                    raise ValueError("not a cache entry")
+                raw = RawFile(path, shown, from_plain(data), body, body_line)
+            except (TypeError, ValueError):
+                self.damaged = True
+            else:
+                if isinstance(raw.data, LineDict):
+                    self.current[key] = plain
+                    return raw
+                self.damaged = True
+        raw = parse()
+        if not raw.errors:
+            with suppress(Uncacheable):
+                self.current[key] = [to_plain(raw.data), raw.body, raw.body_line]
+        return raw
 
     def save(self) -> None:
         """Keep this build's parses for the next one; only the files that exist now, so it never grows stale."""
-        if self.path is None or self.current.keys() == self.previous.keys():
+        if self.path is None or (self.current.keys() == self.previous.keys() and not self.damaged):
             return
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(pickle.dumps((self.stamp, self.current), protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.write_bytes(orjson.dumps({"stamp": self.stamp, "files": self.current}))
             os.replace(tmp, self.path)  # a killed build leaves the old cache or the new, never half of one
         except OSError:
             # Only time is lost without a cache; a build must not fail for want of one.

@@ -184,3 +184,55 @@ def _expanded(node: yaml.Node, done: dict[int, tuple[int, int, int]]) -> tuple[i
             chars += below[1]
             height = max(height, below[2])
     return values, chars, height + 1
+
+
+# ---- LineDict trees as plain JSON data, for the parse cache: no pickle, so a crafted cache is only data
+
+
+class Uncacheable(ValueError):
+    """A parsed value that plain JSON cannot hold exactly (bytes, a set, a huge number, not-a-number)."""
+
+
+def to_plain(value: Any) -> Any:
+    """`value` as JSON data: a LineDict becomes {"line": n, "keys": [[key, line, value], ...]}; raises Uncacheable."""
+    if isinstance(value, LineDict):
+        return {"line": value.line, "keys": [[k, value.lines[k], to_plain(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [to_plain(item) for item in value]
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int) and -(2**63) <= value < 2**64:
+        return value
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return value
+    raise Uncacheable(type(value).__name__)
+
+
+def from_plain(value: Any, depth: int = 1) -> Any:
+    """The LineDict tree `to_plain` wrote, checked to be one it could have written within the limits; raises ValueError."""
+    if isinstance(value, dict):
+        if depth > MAX_DEPTH or value.keys() != {"line", "keys"} or not isinstance(value["keys"], list):
+            raise ValueError("not a mapping as the cache writes one")
+        mapping = LineDict()
+        mapping.line = _line(value["line"])
+        mapping.lines = {}
+        for item in value["keys"]:
+            key, line, inner = item if isinstance(item, list) and len(item) == 3 else (None, 0, None)
+            if not isinstance(key, str) or len(key) > MAX_TEXT_CHARS or key in mapping:
+                raise ValueError("not a key as the cache writes one")
+            mapping.lines[key] = _line(line)
+            mapping[key] = from_plain(inner, depth + 1)
+        return mapping
+    if isinstance(value, list):
+        if depth > MAX_DEPTH:
+            raise ValueError("nested too deep")
+        return [from_plain(item, depth + 1) for item in value]
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise ValueError("text too long")
+    return value
+
+
+def _line(value: Any) -> int:
+    if type(value) is not int or value < 1:
+        raise ValueError("not a line number")
+    return value

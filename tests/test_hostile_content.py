@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import pickle
 import re
 import signal
 import unicodedata
@@ -14,16 +15,19 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from conftest import ROOT, build, tree_digest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from generator import load as load_module
 from generator.errors import BuildError
 from generator.fields import INVISIBLE_RE, MAX_SLUG_BYTES, check_slug
-from generator.load import load_markdown_file, load_yaml_file
+from generator.load import CACHE_FORMAT, ParseCache, RawContent, load_content, load_markdown_file, load_yaml_file
 from generator.markdown import render_markdown, unsafe_links
+from generator.paths import cache_path
 from generator.placeholders import fill_html
 from generator.render.environment import make_environment
 from generator.safe_links import is_safe_link
@@ -654,3 +658,103 @@ def test_a_field_name_with_a_bidi_control_is_shown_escaped(content_dir: Path, tm
     edit(content_dir / "payers/contoso.yaml", "kind: blue-plan", "kind: blue-plan\nnotes\u202e: x")
     errors = build_errors(content_dir, tmp_path / "public")
     assert errors[0].startswith("content/payers/contoso.yaml:4: notes\\u202e: unknown field; expected one of: ")
+
+
+# ---- The parse cache is plain JSON: a planted file is at worst data, and nothing in it ever runs
+
+
+class _Bomb:
+    """A pickle that, when loaded, creates the file `marker`."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_pickle_at_the_cache_path_is_never_unpickled(content_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    marker = tmp_path / "unpickled"
+    cache = cache_path(out)
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(pickle.dumps((ParseCache().stamp, {"x": _Bomb(marker)})))
+    build(content_dir, out, workers=1)
+    assert not marker.exists()
+    assert orjson.loads(cache.read_bytes())["stamp"][0] == CACHE_FORMAT
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    real = load_module.parse_yaml
+    monkeypatch.setattr(
+        load_module, "parse_yaml", lambda text, shown, offset=0: parsed.append(shown) or real(text, shown, offset)
+    )
+    return parsed
+
+
+def test_a_cached_parse_gives_the_same_error_lines_as_a_fresh_one(
+    content_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(content_dir.parent)
+    # Mistakes validation finds (not loading), so the files parse cleanly and are cached: nested, in lists, in front matter.
+    edit(
+        content_dir / "payers/contoso.yaml",
+        "  - cite: Contoso coverage guideline index",
+        "  - cite: Contoso index\n    colour: 1",
+    )
+    edit(content_dir / "treatments/ocrevus.md", "kind: biologic", "kind: biologics")
+    edit(content_dir / "plan-types/medicare-part-d.yaml", "last_reviewed: 2026-11-20", "last_reviewed: 20/11/2026")
+    out = tmp_path / "public"
+    fresh = build_errors(content_dir, out)
+    parsed = _parses(monkeypatch)
+    assert build_errors(content_dir, out) == fresh
+    assert parsed == [], "the second build read every file from the cache"
+    assert len(fresh) == 3
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda e: e[0].update(line=0),  # a line number a parse never gives
+        lambda e: e[0]["keys"][0].__setitem__(1, "1"),
+        lambda e: e[0]["keys"][0].__setitem__(2, "x" * (MAX_TEXT_CHARS + 1)),
+        lambda e: e[0]["keys"][0].__setitem__(2, json.loads("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))),
+        lambda e: e[0]["keys"].append(list(e[0]["keys"][0])),  # a key twice
+        lambda e: e[0].update(extra=1),
+        lambda e: e.__setitem__(0, ["not", "a", "mapping"]),
+        lambda e: e.__setitem__(2, "7"),
+        lambda e: e.pop(),
+    ],
+    ids=[
+        "line 0",
+        "line as text",
+        "long text",
+        "too deep",
+        "repeated key",
+        "extra field",
+        "list",
+        "body line",
+        "short",
+    ],
+)
+def test_a_malformed_cache_entry_is_parsed_afresh(content_dir: Path, tmp_path: Path, monkeypatch, damage) -> None:
+    cache = tmp_path / "parsed.json"
+    fresh = load_content(content_dir, ParseCache(cache))
+    document = orjson.loads(cache.read_bytes())
+    key = next(iter(document["files"]))
+    damage(document["files"][key])
+    cache.write_bytes(orjson.dumps(document))
+    parsed = _parses(monkeypatch)
+    again = load_content(content_dir, ParseCache(cache))
+    assert len(parsed) == 1
+    assert [(f.shown, f.data, f.data.lines) for f in _files(again)] == [
+        (f.shown, f.data, f.data.lines) for f in _files(fresh)
+    ]
+    parsed.clear()
+    load_content(content_dir, ParseCache(cache))
+    assert parsed == [], "the damaged entry was replaced"
+
+
+def _files(raw: RawContent) -> list:
+    return [raw.site, *raw.plan_types, *raw.reasons, *raw.treatments, *raw.payers, *raw.pairs]
