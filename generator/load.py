@@ -21,6 +21,10 @@ from .yaml_reader import LimitError, LineDict, Uncacheable, from_plain, load_yam
 MAX_FILE_BYTES = 2_000_000
 """Content files are hand-written; anything larger is a mistake (or an attack) and is refused."""
 
+MAX_BODY_CHARS = 100_000
+"""Characters of Markdown after the front matter; bodies run to a few thousand, and markdown-it
+takes seconds over a hundred thousand characters written to be slow (a run of '[')."""
+
 
 @dataclass
 class RawFile:
@@ -220,6 +224,9 @@ def _parse_markdown(text: str, path: Path, shown: str) -> RawFile:
         return refused("front matter is not closed: expected a second '---' line")
     data, errors = parse_yaml("\n".join(lines[1:end]), shown, line_offset=1)
     body = "\n".join(lines[end + 1 :])
+    if len(body) > MAX_BODY_CHARS:
+        message = f"expected a Markdown body of at most {MAX_BODY_CHARS:,} characters; got {len(body):,}"
+        errors = [*errors, ContentError(shown, end + 2, "body", message)]
     return RawFile(path, shown, data if data is not None else _empty(), body, end + 2, errors)
 
 
