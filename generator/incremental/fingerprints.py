@@ -28,7 +28,8 @@ def digest(data: bytes) -> str:
 
 def hash_parts(*parts: object) -> str:
     """One fingerprint over several values, separated so that ("ab", "c") and ("a", "bc") differ."""
-    return digest("\x1f".join(map(str, parts)).encode("utf-8"))
+    # surrogatepass: a file name that is not UTF-8 reaches Python as lone surrogates, and must still hash.
+    return digest("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"))
 
 
 def folder_fingerprint(folder: Path, pattern: str = "*") -> str:
