@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import build
+from conftest import ROOT, build
 from hostile import X, build_errors, edit, yaml_errors
 
 from generator.fields import INVISIBLE_RE, MAX_SLUG_BYTES, check_slug
@@ -360,4 +362,36 @@ def test_a_file_name_that_is_not_utf8_is_an_error_naming_it(content_dir: Path, t
     (content_dir / "payers/contoso.yaml").rename(os.fsdecode(bytes(content_dir / "payers") + b"/bad\xff.yaml"))
     assert build_errors(content_dir, tmp_path / "public") == [
         "content/payers/bad\\udcff.yaml: slug 'bad\\udcff' must be lower-case letters, digits and single hyphens ([a-z0-9-]+); rename the file"
+    ]
+
+
+# ---- All at once, through the command line: exit 1, one line per fault, no traceback
+
+
+def test_the_command_line_reports_every_hostile_input_without_a_traceback(content_dir: Path, tmp_path: Path) -> None:
+    (content_dir / "reasons/laughs.yaml").write_text(billion_laughs(), "utf-8")
+    (content_dir / "reasons/deep.yaml").write_text("k: " + "[" * 500 + "]" * 500 + "\n", "utf-8")
+    (content_dir / "payers/leak.yaml").symlink_to("/etc/passwd")
+    edit(content_dir / "payers/contoso.yaml", "last_reviewed: 2026-11-22", "last_reviewed: 2026-11-24")
+    edit(content_dir / "payers/contoso.yaml", "name: Contoso Care", "name: Contoso\u202e Care")
+    edit(
+        content_dir / "treatments/ocrevus.md",
+        "Plans want the MS",
+        "[x][1]\n\n[1]: javascript:alert(1)\n\nPlans want the MS",
+    )
+    command = [sys.executable, "-m", "generator", "build", "--content", "content", "--out", "public"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1795305600"}
+    done = subprocess.run(command, cwd=content_dir.parent, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    link = "an http:// or https:// address or a path on this site starting with /"
+    assert done.stderr.splitlines() == [
+        "content/payers/contoso.yaml:1: name: expected text without invisible or direction-changing characters; got U+202E (RIGHT-TO-LEFT OVERRIDE) at character 8",
+        "content/payers/contoso.yaml:9: last_reviewed: expected a date no later than 2026-11-23 (the build date plus a day for time zones); got '2026-11-24'",
+        "content/payers/leak.yaml: expected a file or folder; got a symbolic link to '/etc/passwd'; links are not followed in the content folder",
+        f"content/reasons/deep.yaml:1: expected lists and mappings nested at most {MAX_DEPTH} deep; got {MAX_DEPTH + 1}",
+        f"content/reasons/laughs.yaml:4: expected at most {MAX_VALUES:,} values after expanding aliases; got more (* aliases repeat the value here)",
+        f"content/treatments/ocrevus.md:32: body: expected a link to {link}; got 'javascript:alert(1)'",
+        f"content/treatments/ocrevus.md:34: body: expected a link to {link}; got 'javascript:alert(1)'",
+        "7 errors in 5 files. Nothing was written; the output folder is unchanged.",
     ]
