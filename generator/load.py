@@ -43,7 +43,8 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
     try:
         raw = _read_bytes(path)
     except OSError as exc:
-        return None, [ContentError(shown, 0, "", f"expected a readable file; got {exc.strerror or exc}")]
+        reason = (exc.strerror or str(exc)).lower()
+        return None, [ContentError(shown, 0, "", f"expected a readable regular file; got {reason}")]
     if isinstance(raw, int):
         return None, [ContentError(shown, 0, "", f"file is {raw:,} bytes; expected at most {MAX_FILE_BYTES:,}")]
     try:
@@ -72,7 +73,7 @@ def _read_bytes(path: Path) -> bytes | int:
     with open(os.open(path, flags), "rb") as file:
         info = os.fstat(file.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise OSError(0, "not a regular file")
+            raise OSError(0, "something other than a regular file")
         if info.st_size > MAX_FILE_BYTES:
             return info.st_size
         raw = file.read(MAX_FILE_BYTES + 1)

@@ -10,10 +10,10 @@ from pathlib import Path
 import orjson
 import pytest
 from conftest import build
-from hostile import build_errors, edit
+from hostile import build_errors, deadline, edit
 
 from generator import load as load_module
-from generator.load import CACHE_FORMAT, ParseCache, RawContent, load_content
+from generator.load import CACHE_FORMAT, ParseCache, RawContent, load_content, load_yaml_file
 from generator.paths import cache_path
 from generator.yaml_reader import MAX_DEPTH, MAX_TEXT_CHARS
 
@@ -112,6 +112,20 @@ def test_the_content_folder_itself_may_be_a_link(content_dir: Path, tmp_path: Pa
     link = tmp_path / "linked-content"
     link.symlink_to(content_dir)
     assert build(link, tmp_path / "public", workers=1).pages > 0
+
+
+def test_a_file_swapped_for_a_link_or_a_pipe_after_listing_is_still_not_followed(tmp_path: Path) -> None:
+    # What the loader does when an entry changes between the folder listing and the read.
+    payers = tmp_path / "content" / "payers"
+    payers.mkdir(parents=True)
+    (payers / "link.yaml").symlink_to("/etc/passwd")
+    os.mkfifo(payers / "pipe.yaml")
+    with deadline(10):
+        errors = [str(e) for name in ("link", "pipe") for e in load_yaml_file(payers / f"{name}.yaml", tmp_path).errors]
+    assert errors == [
+        "content/payers/link.yaml: expected a readable regular file; got too many levels of symbolic links",
+        "content/payers/pipe.yaml: expected a readable regular file; got something other than a regular file",
+    ]
 
 
 # ---- The parse cache is plain JSON: a planted file is at worst data, and nothing in it ever runs
