@@ -155,17 +155,12 @@ class ParseCache:
         plain = self.current.get(key) or self.previous.get(key)
         if plain is not None:
             try:
-                data, body, body_line = plain
-                if not isinstance(body, str) or type(body_line) is not int:
-                    raise ValueError("not a cache entry")
-                raw = RawFile(path, shown, from_plain(data), body, body_line)
-            except (TypeError, ValueError):
+                raw = _from_cache(plain, path, shown)
+            except (TypeError, ValueError):  # not an entry as save() writes one: parse afresh, and replace it
                 self.damaged = True
             else:
-                if isinstance(raw.data, LineDict):
-                    self.current[key] = plain
-                    return raw
-                self.damaged = True
+                self.current[key] = plain
+                return raw
         raw = parse()
         if not raw.errors:
             with suppress(Uncacheable):
@@ -185,6 +180,17 @@ class ParseCache:
             # Only time is lost without a cache; a build must not fail for want of one.
             with suppress(OSError):
                 tmp.unlink()
+
+
+def _from_cache(plain: object, path: Path, shown: str) -> RawFile:
+    """A cache entry as the file it stands for; ValueError or TypeError unless it is exactly what save() writes."""
+    data, body, body_line = plain  # type: ignore[misc]
+    if not isinstance(body, str) or len(body) > MAX_BODY_CHARS or type(body_line) is not int or body_line < 0:
+        raise ValueError("not a body as the cache writes one")
+    data = from_plain(data)
+    if not isinstance(data, LineDict):
+        raise ValueError("not a mapping of fields")
+    return RawFile(path, shown, data, body, body_line)
 
 
 def load_yaml_file(path: Path, root: Path, cache: ParseCache | None = None) -> RawFile:

@@ -13,7 +13,7 @@ from conftest import build
 from hostile import build_errors, deadline, edit
 
 from generator import load as load_module
-from generator.load import CACHE_FORMAT, ParseCache, RawContent, load_content, load_yaml_file
+from generator.load import CACHE_FORMAT, MAX_BODY_CHARS, ParseCache, RawContent, load_content, load_yaml_file
 from generator.paths import cache_path
 from generator.yaml_reader import MAX_DEPTH, MAX_TEXT_CHARS
 
@@ -192,6 +192,8 @@ def test_a_cached_parse_gives_the_same_error_lines_as_a_fresh_one(
         lambda e: e[0].update(extra=1),
         lambda e: e.__setitem__(0, ["not", "a", "mapping"]),
         lambda e: e.__setitem__(2, "7"),
+        lambda e: e.__setitem__(2, -1),
+        lambda e: e.__setitem__(1, "[" * (MAX_BODY_CHARS + 1)),
         lambda e: e.pop(),
     ],
     ids=[
@@ -202,7 +204,9 @@ def test_a_cached_parse_gives_the_same_error_lines_as_a_fresh_one(
         "repeated key",
         "extra field",
         "list",
-        "body line",
+        "body line as text",
+        "negative body line",
+        "long body",
         "short",
     ],
 )
