@@ -22,8 +22,8 @@ MAX_FILE_BYTES = 2_000_000
 """Content files are hand-written; anything larger is a mistake (or an attack) and is refused."""
 
 MAX_BODY_CHARS = 100_000
-"""Characters of Markdown after the front matter; bodies run to a few thousand, and markdown-it
-takes seconds over a hundred thousand characters written to be slow (a run of '[')."""
+"""Characters of Markdown after the front matter: many pages of prose. Markdown written to be slow
+(a long run of '[') costs markdown-it far more per character than prose, so a body is held to this."""
 
 
 @dataclass

@@ -14,13 +14,13 @@ from typing import Any
 import yaml
 
 MAX_DEPTH = 16
-"""Levels of lists and mappings inside one another; content uses six at most."""
+"""Levels of lists and mappings inside one another: several times what any record's fields need."""
 
 MAX_TEXT_CHARS = 10_000
-"""Characters in one YAML value; the longest in the content is a paragraph of about 1,400."""
+"""Characters in one YAML value: a few long paragraphs, far more than a name or a fact needs."""
 
 MAX_VALUES = 20_000
-"""Values (texts, numbers, lists, mappings) in one file after its aliases are expanded; content files hold a few hundred."""
+"""Values (texts, numbers, lists, mappings) in one file after its aliases are expanded: far more than one record holds."""
 
 MAX_EXPANDED_CHARS = 2_000_000
 """Characters of text in one file after its aliases are expanded: what the file-size limit allows without aliases."""
