@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import ContentError
+from .folders import printable
 from .load import LineDict
 from .placeholders import PLACEHOLDER_RE, TEXT_PLACEHOLDERS
+from .safe_links import is_safe_link
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 """Matched whole (fullmatch): `$` would also accept a trailing newline."""
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 """YYYY-MM-DD only: date.fromisoformat also takes 20261122 and week dates."""
-SAFE_SCHEMES = ("http", "https")
+INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # control characters other than tab and newline
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+"""Characters that show as nothing or reorder what follows: every format character (Unicode's Cf, among
+them zero-width spaces and joiners, the soft hyphen, a byte-order mark and the bidirectional
+controls U+202A–U+202E, U+2066–U+2069, U+200E, U+200F and U+061C), controls, line and paragraph
+separators, and blank letters such as U+3164. Text with them can look like other text: two
+payers whose names read the same, or a name that displays backwards."""
+
+MAX_SLUG_BYTES = 100
+"""A slug is a folder name in every URL below it; file systems refuse names past 255 bytes."""
 
 
 class Fields:
@@ -41,8 +57,8 @@ class Fields:
         self.body_line = body_line
 
     def name(self, key: str) -> str:
-        """The dotted field name used in messages."""
-        return f"{self.prefix}{key}"
+        """The dotted field name used in messages (a key with invisible characters shows them escaped)."""
+        return printable(f"{self.prefix}{key}")
 
     def error(self, key: str, message: str, line: int | None = None) -> None:
         """Record a problem with field `key`."""
@@ -70,6 +86,9 @@ class Fields:
             hint = "; put it in quotes" if isinstance(value, (int, float, bool)) else ""
             self.error(key, f"expected text, got {found}{hint}")
             return ""
+        problem = invisible_problem(value)
+        if problem:
+            self.error(key, problem)
         value = value.strip()
         if not value:
             self.error(key, "expected text, got an empty string")
@@ -122,17 +141,23 @@ class Fields:
         return tuple(v for v in values if v in options)
 
     def day(self, key: str, *, required: bool = True) -> date:
-        """A date written YYYY-MM-DD."""
+        """A date written YYYY-MM-DD, not after the build date: a review cannot have happened tomorrow."""
         value = self.raw(key, required)
         if value is None:
             return date(1970, 1, 1)
         try:
             if not DATE_RE.fullmatch(str(value)):
                 raise ValueError(value)
-            return date.fromisoformat(str(value))
+            day = date.fromisoformat(str(value))
         except ValueError:
             self.error(key, f"expected a date written YYYY-MM-DD, got {value!r}")
             return date(1970, 1, 1)
+        latest = build_date() + timedelta(days=1)
+        if day > latest:
+            self.error(
+                key, f"expected a date no later than {latest} (the build date plus a day for time zones); got {value!r}"
+            )
+        return day
 
     def optional_day(self, key: str) -> date | None:
         """A date written YYYY-MM-DD, or nothing."""
@@ -223,22 +248,66 @@ class Fields:
 
 
 def check_url(text: str, report: Any) -> bool:
-    """Accept absolute http(s) addresses only."""
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in SAFE_SCHEMES or not parts.netloc:
-        report(f"expected an absolute http:// or https:// address, got {text!r}")
-        return False
+    """Accept absolute http(s) addresses only: is_safe_link, without paths on this site."""
     if any(c.isspace() for c in text) or any(c in text for c in "<>\"'"):
         report(f"address contains spaces, quotes or angle brackets: {text!r}")
+        return False
+    if not is_safe_link(text, site_paths=False):
+        report(f"expected an absolute http:// or https:// address, got {text!r}")
         return False
     return True
 
 
+def invisible_problem(text: str, where: str = "character") -> str | None:
+    """What is wrong with `text` when it holds a character of INVISIBLE_RE, or None."""
+    found = INVISIBLE_RE.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "a control character")
+    return (
+        f"expected text without invisible or direction-changing characters; "
+        f"got U+{ord(char):04X} ({name}) at {where} {found.start() + 1}"
+    )
+
+
+def build_date() -> date:
+    """The day of this build: today, or the UTC day of SOURCE_DATE_EPOCH when it is set (as reproducible builds do)."""
+    try:
+        return source_date() or date.today()
+    except ValueError:  # source_date_problem reports it
+        return date.today()
+
+
+def source_date() -> date | None:
+    """The UTC day of SOURCE_DATE_EPOCH, None when unset; ValueError when it is not a time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return None
+    if not epoch.isdigit():
+        raise ValueError(epoch)
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    except (OverflowError, OSError) as exc:
+        raise ValueError(epoch) from exc
+
+
+def source_date_problem() -> str | None:
+    """What is wrong with SOURCE_DATE_EPOCH, or None when it is unset or a time."""
+    try:
+        source_date()
+    except ValueError:
+        return f"expected a whole number of seconds since 1970-01-01 UTC; got {os.environ.get('SOURCE_DATE_EPOCH')!r}"
+    return None
+
+
 def check_slug(slug: str) -> str | None:
     """Why `slug` is not a valid slug, or None when it is."""
-    if SLUG_RE.fullmatch(slug):
-        return None
-    return f"slug {slug!r} must be lower-case letters, digits and single hyphens ([a-z0-9-]+); rename the file"
+    if not SLUG_RE.fullmatch(slug):
+        return f"slug {slug!r} must be lower-case letters, digits and single hyphens ([a-z0-9-]+); rename the file"
+    if len(slug) > MAX_SLUG_BYTES:
+        return f"expected a slug of at most {MAX_SLUG_BYTES} characters; got {len(slug)}"
+    return None
 
 
 def _describe(value: Any) -> str:

@@ -3,56 +3,27 @@
 from __future__ import annotations
 
 import os
-import pickle
+import stat
+import unicodedata
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 import yaml
 
 from .errors import ContentError, display_path
+from .folders import Entry, entry_kind, folder_entries, refusal, shown_path
 from .incremental.fingerprints import CODE_FINGERPRINT, digest
+from .yaml_reader import LimitError, LineDict, Uncacheable, from_plain, load_yaml, to_plain
 
 MAX_FILE_BYTES = 2_000_000
 """Content files are hand-written; anything larger is a mistake (or an attack) and is refused."""
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class LineDict(dict):
-    """A mapping from YAML that remembers the line (1-based) of each key."""
-
-    line: int
-    lines: dict[str, int]
-
-    def line_of(self, key: str) -> int:
-        """Return the line of `key`, or of the mapping itself when the key is absent."""
-        return self.lines.get(key, self.line)
-
-
-class _LineLoader(Loader):  # type: ignore[misc, valid-type]
-    """SafeLoader whose mappings are LineDicts; dates stay strings so we can check them."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    mapping = LineDict()
-    mapping.line = node.start_mark.line + 1
-    mapping.lines = {}
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            key = str(key)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.lines[key] = key_node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+MAX_BODY_CHARS = 100_000
+"""Characters of Markdown after the front matter: many pages of prose. Markdown written to be slow
+(a long run of '[') costs markdown-it far more per character than prose, so a body is held to this."""
 
 
 @dataclass
@@ -68,11 +39,14 @@ class RawFile:
 
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
-    """Read a file as UTF-8, accepting a byte-order mark and Windows line endings."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        return None, [ContentError(shown, 0, "", f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}")]
-    raw = path.read_bytes()
+    """Read a file as UTF-8 in NFC, accepting a byte-order mark and Windows line endings."""
+    try:
+        raw = _read_bytes(path)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        return None, [ContentError(shown, 0, "", f"expected a readable regular file; got {reason}")]
+    if isinstance(raw, int):
+        return None, [ContentError(shown, 0, "", f"file is {raw:,} bytes; expected at most {MAX_FILE_BYTES:,}")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -85,13 +59,34 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ContentError]]:
                 f"not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}); save the file as UTF-8",
             )
         ]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+    # One normal form (NFC), so that "é" typed as one character or as e and an accent is the same name.
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")), []
+
+
+def _read_bytes(path: Path) -> bytes | int:
+    """The bytes of a regular file, or its size when that is over the limit.
+
+    The file is opened without following a link and without waiting on a pipe, then checked
+    to be a regular file: the folder listing said so, but the entry may have been replaced since.
+    """
+    flags = os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with open(os.open(path, flags), "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "something other than a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            return info.st_size
+        raw = file.read(MAX_FILE_BYTES + 1)
+    return len(raw) if len(raw) > MAX_FILE_BYTES else raw
 
 
 def parse_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[LineDict | None, list[ContentError]]:
-    """Parse YAML into a LineDict; syntax errors keep the parser's line."""
+    """Parse YAML into a LineDict within the limits of yaml_reader; syntax errors keep the parser's line."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        data = load_yaml(text)
+    except LimitError as exc:
+        line = exc.line + 1 + line_offset if exc.line is not None else 0
+        return None, [ContentError(shown, line, "", exc.message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else 0
@@ -121,49 +116,65 @@ def _shift_lines(value: object, offset: int) -> None:
             _shift_lines(item, offset)
 
 
+CACHE_FORMAT = "appeal-guides parsed content, JSON 1"
+"""The first thing a cache file holds; any other file at the cache's path is ignored."""
+
+
 class ParseCache:
     """Files parsed by the last build, by the digest of their text: an edit re-parses only what it changed.
 
     Parsing YAML is most of loading (0.13 of 0.15 s for the 10,000-page bench site) and every
     build loads every file. Only files that parsed without error are kept, so error messages
-    always come from a fresh parse. The whole cache is dropped when the generator's code or
-    PyYAML changes, and an unreadable cache is simply ignored: it can cost time, never
-    correctness.
+    always come from a fresh parse. The cache is plain JSON, never a pickle: a file planted at
+    its path can at worst be data, and an entry that is not data exactly as the cache writes it
+    (LineDicts with their line numbers, within the YAML limits) is parsed afresh. The whole
+    cache is dropped when the generator's code or PyYAML changes, and an unreadable cache is
+    simply ignored: it can cost time, never correctness.
     """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self.stamp = (CODE_FINGERPRINT, yaml.__version__)
-        self.previous: dict[str, tuple] = self._read() if path else {}
-        self.current: dict[str, tuple] = {}
+        self.stamp = [CACHE_FORMAT, CODE_FINGERPRINT, yaml.__version__]
+        self.previous: dict[str, list] = self._read() if path else {}
+        self.current: dict[str, list] = {}
+        self.damaged = False
 
-    def _read(self) -> dict[str, tuple]:
+    def _read(self) -> dict[str, list]:
         try:
-            stamp, files = pickle.loads(self.path.read_bytes())  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001 - missing, truncated or written by other code: start afresh
+            document = orjson.loads(self.path.read_bytes())  # type: ignore[union-attr]
+        except (OSError, ValueError):  # missing, truncated, or not JSON at all
             return {}
-        return files if stamp == self.stamp and isinstance(files, dict) else {}
+        if not isinstance(document, dict) or document.get("stamp") != self.stamp:
+            return {}
+        files = document.get("files")
+        return files if isinstance(files, dict) else {}
 
     def parse(self, kind: str, text: str, path: Path, shown: str, parse: Callable[[], RawFile]) -> RawFile:
         """The parse of `text` as `kind`, from the cache when the same text parsed cleanly before."""
         key = digest(f"{kind}\0{text}".encode())
-        hit = self.current.get(key) or self.previous.get(key)
-        if hit is None:
-            raw = parse()
-            if not raw.errors:
-                self.current[key] = (raw.data, raw.body, raw.body_line)
-            return raw
-        self.current[key] = hit
-        return RawFile(path, shown, *hit)
+        plain = self.current.get(key) or self.previous.get(key)
+        if plain is not None:
+            try:
+                raw = _from_cache(plain, path, shown)
+            except (TypeError, ValueError):  # not an entry as save() writes one: parse afresh, and replace it
+                self.damaged = True
+            else:
+                self.current[key] = plain
+                return raw
+        raw = parse()
+        if not raw.errors:
+            with suppress(Uncacheable):
+                self.current[key] = [to_plain(raw.data), raw.body, raw.body_line]
+        return raw
 
     def save(self) -> None:
         """Keep this build's parses for the next one; only the files that exist now, so it never grows stale."""
-        if self.path is None or self.current.keys() == self.previous.keys():
+        if self.path is None or (self.current.keys() == self.previous.keys() and not self.damaged):
             return
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(pickle.dumps((self.stamp, self.current), protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.write_bytes(orjson.dumps({"stamp": self.stamp, "files": self.current}))
             os.replace(tmp, self.path)  # a killed build leaves the old cache or the new, never half of one
         except OSError:
             # Only time is lost without a cache; a build must not fail for want of one.
@@ -171,18 +182,29 @@ class ParseCache:
                 tmp.unlink()
 
 
+def _from_cache(plain: object, path: Path, shown: str) -> RawFile:
+    """A cache entry as the file it stands for; ValueError or TypeError unless it is exactly what save() writes."""
+    data, body, body_line = plain  # type: ignore[misc]
+    if not isinstance(body, str) or len(body) > MAX_BODY_CHARS or type(body_line) is not int or body_line < 0:
+        raise ValueError("not a body as the cache writes one")
+    data = from_plain(data)
+    if not isinstance(data, LineDict):
+        raise ValueError("not a mapping of fields")
+    return RawFile(path, shown, data, body, body_line)
+
+
 def load_yaml_file(path: Path, root: Path, cache: ParseCache | None = None) -> RawFile:
     """Read one YAML content file."""
-    return _load_file(path, root, "yaml", cache)
+    return _load_file(Entry(path, shown_path(path, root), False), "yaml", cache)
 
 
 def load_markdown_file(path: Path, root: Path, cache: ParseCache | None = None) -> RawFile:
     """Read a Markdown file whose YAML front matter sits between two `---` lines."""
-    return _load_file(path, root, "markdown", cache)
+    return _load_file(Entry(path, shown_path(path, root), False), "markdown", cache)
 
 
-def _load_file(path: Path, root: Path, kind: str, cache: ParseCache | None) -> RawFile:
-    shown = display_path(path, root)
+def _load_file(entry: Entry, kind: str, cache: ParseCache | None) -> RawFile:
+    path, shown = entry.path, entry.shown
     text, errors = read_text(path, shown)
     if text is None:
         return RawFile(path, shown, _empty(), errors=errors)
@@ -209,6 +231,9 @@ def _parse_markdown(text: str, path: Path, shown: str) -> RawFile:
         return refused("front matter is not closed: expected a second '---' line")
     data, errors = parse_yaml("\n".join(lines[1:end]), shown, line_offset=1)
     body = "\n".join(lines[end + 1 :])
+    if len(body) > MAX_BODY_CHARS:
+        message = f"expected a Markdown body of at most {MAX_BODY_CHARS:,} characters; got {len(body):,}"
+        errors = [*errors, ContentError(shown, end + 2, "body", message)]
     return RawFile(path, shown, data if data is not None else _empty(), body, end + 2, errors)
 
 
@@ -236,33 +261,25 @@ class RawContent:
 
 
 def load_content(root: Path, cache: ParseCache | None = None) -> RawContent:
-    """Read every content file in sorted order, so builds are deterministic; parses come from `cache` where they can."""
+    """Read every content file in sorted order, so builds are deterministic; parses come from `cache` where they can.
+
+    Links are never followed (folders.py says why): each one is an error naming it.
+    """
     cache = cache or ParseCache()
     if not root.is_dir():
         shown = display_path(root)
         return RawContent(root, None, [], [], [], [], [], [ContentError(shown, 0, "", "content folder not found")])
-    site_path = root / "site.yaml"
     errors: list[ContentError] = []
-    site = load_yaml_file(site_path, root.parent, cache) if site_path.is_file() else None
-    if site is None:
-        errors.append(
-            ContentError(display_path(site_path, root.parent), 0, "", "missing; expected the site settings file")
-        )
-    payers_dir = root / "payers"
-    pair_paths = sorted(p for p in payers_dir.glob("*/*") if p.is_file()) if payers_dir.is_dir() else []
-    errors += [
-        ContentError(display_path(p, root.parent), 0, "", "expected a .md file (payer × treatment specifics)")
-        for p in pair_paths
-        if p.suffix != ".md"
-    ]
+    base = root.parent
+    payers = folder_entries(root / "payers", base, errors)
     raw = RawContent(
         root=root,
-        site=site,
-        plan_types=_load_dir(root / "plan-types", ".yaml", root, errors, cache),
-        reasons=_load_dir(root / "reasons", ".yaml", root, errors, cache),
-        treatments=_load_dir(root / "treatments", ".md", root, errors, cache),
-        payers=_load_dir(root / "payers", ".yaml", root, errors, cache),
-        pairs=[load_markdown_file(p, root.parent, cache) for p in pair_paths if p.suffix == ".md"],
+        site=_load_site(root, errors, cache),
+        plan_types=_load_files(folder_entries(root / "plan-types", base, errors), ".yaml", errors, cache),
+        reasons=_load_files(folder_entries(root / "reasons", base, errors), ".yaml", errors, cache),
+        treatments=_load_files(folder_entries(root / "treatments", base, errors), ".md", errors, cache),
+        payers=_load_files(payers, ".yaml", errors, cache),
+        pairs=_load_pairs(payers, base, errors, cache),
         errors=errors,
         help=load_yaml_file(root / "free-help.yaml", root.parent, cache)
         if (root / "free-help.yaml").is_file()
@@ -272,21 +289,41 @@ def load_content(root: Path, cache: ParseCache | None = None) -> RawContent:
     return raw
 
 
-def _load_dir(folder: Path, suffix: str, root: Path, errors: list[ContentError], cache: ParseCache) -> list[RawFile]:
-    if not folder.is_dir():
-        return []
+def _load_site(root: Path, errors: list[ContentError], cache: ParseCache) -> RawFile | None:
+    path = root / "site.yaml"
+    kind = entry_kind(path)
+    if kind == "file":
+        return _load_file(Entry(path, shown_path(path, root.parent), False), "yaml", cache)
+    if kind == "missing":
+        errors.append(ContentError(shown_path(path, root.parent), 0, "", "missing; expected the site settings file"))
+    else:
+        errors.append(refusal(path, root.parent, kind, "the site settings file"))
+    return None
+
+
+def _load_pairs(payers: list[Entry], base: Path, errors: list[ContentError], cache: ParseCache) -> list[RawFile]:
+    """payers/<payer>/<treatment>.md: files in the payers' folders; folders inside those are not read."""
+    pairs = []
+    for folder in (e for e in payers if e.is_folder):
+        for entry in folder_entries(folder.path, base, errors):
+            if entry.is_folder:
+                continue
+            if entry.suffix == ".md":
+                pairs.append(_load_file(entry, "markdown", cache))
+            else:
+                errors.append(ContentError(entry.shown, 0, "", "expected a .md file (payer × treatment specifics)"))
+    return pairs
+
+
+def _load_files(entries: list[Entry], suffix: str, errors: list[ContentError], cache: ParseCache) -> list[RawFile]:
     loaded = []
-    for path in sorted(folder.iterdir()):
-        if path.is_dir() or path.name.startswith(".") or path.name == "README.md":
+    for entry in entries:
+        if entry.is_folder or entry.name == "README.md":
             continue
-        if path.suffix == ".yml" and suffix == ".yaml":
-            errors.append(ContentError(display_path(path, root.parent), 0, "", "use the .yaml extension, not .yml"))
-            continue
-        if path.suffix != suffix:
-            errors.append(
-                ContentError(display_path(path, root.parent), 0, "", f"unexpected file here; expected *{suffix} files")
-            )
-            continue
-        reader = load_markdown_file if suffix == ".md" else load_yaml_file
-        loaded.append(reader(path, root.parent, cache))
+        if entry.suffix == ".yml" and suffix == ".yaml":
+            errors.append(ContentError(entry.shown, 0, "", "use the .yaml extension, not .yml"))
+        elif entry.suffix != suffix:
+            errors.append(ContentError(entry.shown, 0, "", f"unexpected file here; expected *{suffix} files"))
+        else:
+            loaded.append(_load_file(entry, "markdown" if suffix == ".md" else "yaml", cache))
     return loaded

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from .config import read_site_config
 from .errors import BuildError, ContentError
-from .fields import Fields, check_slug
+from .fields import Fields, check_slug, invisible_problem, source_date_problem
 from .load import RawContent, RawFile
 from .markdown import unsafe_links
 from .model import (
@@ -36,6 +36,7 @@ from .model import (
     Treatment,
 )
 from .placeholders import TEXT_PLACEHOLDERS, unknown_placeholders
+from .safe_links import SAFE_LINK_RULE
 from .scope import KNOWN_PLAN_TYPES, read_scope, read_states
 from .urls import slugify
 
@@ -45,6 +46,9 @@ T = TypeVar("T")
 def validate_content(raw: RawContent, base_url: str | None = None) -> Content:
     """Check every file and cross-reference; raise BuildError listing all problems."""
     errors = list(raw.errors)
+    problem = source_date_problem()
+    if problem:
+        errors.append(ContentError("SOURCE_DATE_EPOCH", 0, "", problem))
     site = None
     if raw.site is not None:
         errors += raw.site.errors
@@ -281,12 +285,10 @@ def _reason_notes(f: Fields) -> dict[str, tuple[Fact, ...]]:
 
 
 def _check_links(f: Fields, key: str, text: str, first_line: int) -> str:
-    """Markdown links may only use http(s) or mailto: a javascript: link is an error, not a silent drop."""
+    """Markdown links go where is_safe_link allows: a javascript: link is an error, not a silent drop."""
     for offset, href in unsafe_links(text):
         f.errors.append(
-            ContentError(
-                f.shown, first_line + offset, key, f"unsafe link {href!r}; expected an http:// or https:// address"
-            )
+            ContentError(f.shown, first_line + offset, key, f"expected a link to {SAFE_LINK_RULE}; got {href!r}")
         )
     return text
 
@@ -296,6 +298,9 @@ def _check_body(f: Fields, body: str) -> str:
     first = f.body_line
     _check_links(f, "body", body, first)
     for offset, text in enumerate(body.split("\n")):
+        problem = invisible_problem(text, "column")
+        if problem:
+            f.errors.append(ContentError(f.shown, first + offset, "body", problem))
         for token in unknown_placeholders(text, TEXT_PLACEHOLDERS):
             message = f"unknown placeholder '{{{token}}}'; expected {{payer}} or {{treatment}}"
             f.errors.append(ContentError(f.shown, first + offset, "body", message))

@@ -120,7 +120,7 @@ CASES: dict[str, tuple[Case, str]] = {
         lambda c: edit(
             c / "treatments/ocrevus.md", "Plans want the MS", "[Click](javascript:alert(1)) Plans want the MS"
         ),
-        "content/treatments/ocrevus.md:32: body: unsafe link 'javascript:alert(1'; expected an http:// or https:// address",
+        "content/treatments/ocrevus.md:32: body: expected a link to an http:// or https:// address or a path on this site starting with /; got 'javascript:alert(1)'",
     ),
     "javascript url in a field": (
         lambda c: edit(

@@ -6,6 +6,7 @@ the loader, the planner or the template engine.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,15 +28,26 @@ def digest(data: bytes) -> str:
 
 def hash_parts(*parts: object) -> str:
     """One fingerprint over several values, separated so that ("ab", "c") and ("a", "bc") differ."""
-    return digest("\x1f".join(map(str, parts)).encode("utf-8"))
+    # surrogatepass: a file name that is not UTF-8 reaches Python as lone surrogates, and must still hash.
+    return digest("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"))
 
 
 def folder_fingerprint(folder: Path, pattern: str = "*") -> str:
     """One fingerprint over every file's name and bytes: any template edit changes it."""
     if not folder.is_dir():
         return ""
-    files = sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
-    return hash_parts(*(f"{p.relative_to(folder).as_posix()}={digest(p.read_bytes())}" for p in files))
+    entries = sorted(p for p in folder.rglob(pattern) if "__pycache__" not in p.parts)
+    return hash_parts(*filter(None, (_entry_part(p, folder) for p in entries)))
+
+
+def _entry_part(path: Path, folder: Path) -> str | None:
+    """A file's name and bytes; a link's name and target, unfollowed (the loader refuses links, so adding one is an edit)."""
+    name = path.relative_to(folder).as_posix()
+    if path.is_symlink():
+        return f"{name}->{os.readlink(path)}"
+    if path.is_file():
+        return f"{name}={digest(path.read_bytes())}"
+    return None if path.is_dir() else f"{name}!"  # a pipe or device: never read, but the loader reports it
 
 
 CODE_FINGERPRINT = folder_fingerprint(Path(__file__).parent.parent, "*.py")
