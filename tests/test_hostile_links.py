@@ -166,8 +166,9 @@ def test_hostile_names_never_break_the_jsonld_of_any_page(content_dir: Path, tmp
     assert [c["name"] for c in crumbs[1:3]] == [payer_as_written, HOSTILE_TREATMENT]
     treatment_name = f'Ocrevus \\ {HOSTILE_PAYER} "x"'
     assert web_page["about"]["name"] == treatment_name
+    # The question uses the short name (capitalised at the start), as the page's H1 does.
     assert web_page["name"] == (
-        f"{treatment_name} denied as not medically necessary by {HOSTILE_PAYER} for {HOSTILE_TREATMENT} by {payer_as_written}?"
+        f"{HOSTILE_TREATMENT} denied as not medically necessary by {HOSTILE_PAYER} for {HOSTILE_TREATMENT} by {payer_as_written}?"
     )
     assert web_page["reviewedBy"]["name"] == f"Dr. {HOSTILE_PAYER} \\"
     assert web_page["publisher"]["name"] == 'Pub " & \\ </script>'
