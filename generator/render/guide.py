@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from ..model import Fact, PairNote, Payer, PlanType, Reason, Treatment
 from ..placeholders import fill_html, fill_slugs
 from ..plan import GuidePage
-from ..urls import absolute, hub_url
+from ..urls import absolute, href, hub_url
 from .environment import ascii_html
 from .sources import PageSources
 
@@ -69,6 +69,7 @@ class GuidePages:
         self.content = renderer.content
         self.plan = renderer.plan
         self.site = renderer.site
+        self.prefix = renderer.prefix
         self.fragment = renderer.fragment
         self.markdown = renderer.markdown
         self._render = renderer.render_template
@@ -309,7 +310,9 @@ class GuidePages:
         if cached is None:
             c, g = self.content, self.plan.guides[index]
             text = f"{c.treatments[g.treatment].short_name} {c.reasons[g.reason].title_phrase} by {c.payers[g.payer].short_name}"
-            cached = self._links[index] = ascii_html(f'<li><a href="{escape(g.url)}">{escape(text)}</a></li>')
+            cached = self._links[index] = ascii_html(
+                f'<li><a href="{escape(href(self.prefix, g.url))}">{escape(text)}</a></li>'
+            )
         return cached
 
     def cta_url(self, page: GuidePage) -> str:
