@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .collector import QuietCollector
-from .errors import BuildError
+from .errors import BuildError, ContentError, display_path
 from .incremental.fingerprints import CODE_FINGERPRINT, digest, source_fingerprint
 from .incremental.manifest import Manifest, ManifestHead
 from .incremental.memo import Memo
 from .parallel import fork_map, workers_for
 from .paths import Paths, cache_path
 from .progress import Progress, Steps, terminal_progress
+from .urls import base_url_problem
 from .write import Batch, discard, recover_commit
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ def load_and_plan(
     raw = load_content(paths.content, ParseCache(cache_path(paths.out)))
     steps.done("load")
     content = validate_content(raw, base_url)
+    refuse_base_url(content.site.base_url, base_url, paths)
     steps.done("validate")
     plan = plan_pages(content, memo, workers)
     steps.done("plan")
@@ -85,6 +87,14 @@ def plan_outputs(content: Content, plan: SitePlan, paths: Paths, steps: Steps) -
 
     steps.done("imports")
     return outputs_of(content, plan, paths), Renderer(content, plan, paths.templates)
+
+
+def refuse_base_url(site_base_url: str, given: str | None, paths: Paths) -> None:
+    """A base URL with a query, fragment or password would be copied onto every page: refuse it."""
+    problem = base_url_problem(site_base_url)
+    if problem:
+        where = "--base-url" if given else display_path(paths.content / "site.yaml")
+        raise BuildError([ContentError(where, 0, "base_url", problem)])
 
 
 def nothing_changed(out: Path, last: ManifestHead, steps: Steps) -> BuildResult:

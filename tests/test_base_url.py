@@ -1,4 +1,4 @@
-"""The base URL's path prefixes every link the site writes."""
+"""The base URL: refused when pages could not carry it, and its path prefixes every link the site writes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from conftest import FIXTURE, build, tree_digest
 
 from generator.checks import check_canonicals, check_links, check_sitemap, read_site
+from generator.cli import main
+from generator.errors import BuildError
 from generator.incremental.manifest import MANIFEST
 from generator.render.environment import links_under
 from generator.urls import base_url_problem, href, path_prefix
@@ -105,3 +107,33 @@ def test_root_relative_links_in_markdown_move_under_the_path() -> None:
 def test_accepted_base_urls_and_their_prefix(url: str, prefix: str) -> None:
     assert base_url_problem(url) is None
     assert path_prefix(url) == prefix and href(prefix, "/a-z/") == prefix + "/a-z/"
+
+
+REFUSED = {
+    "https://x.org/?utm=1": "a query (?utm=1) would end up in every canonical link and sitemap entry",
+    "https://x.org/guides#top": "a fragment (#top) would end up in every canonical link and sitemap entry",
+    "https://me:secret@x.org/": "a user name or password in the address would be published on every page",
+    "ftp://x.org/": "expected an absolute http:// or https:// address such as https://example.org/guides/",
+    "https://x.org/a/../b": "each part of the path must be letters, digits, '.', '_', '~' or '-' (no '..', no empty parts)",
+}
+
+
+@pytest.mark.parametrize("url", REFUSED)
+def test_a_refused_base_url_is_one_line_and_exit_2(url: str, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "public"
+    assert main(["build", "--content", str(FIXTURE), "--out", str(out), "--base-url", url]) == 2
+    captured = capsys.readouterr()
+    expected = f"--base-url {url}: checking the site's address: {REFUSED[url]}; the previous site is unchanged\n"
+    assert captured.err == expected and captured.out == ""
+    assert not out.exists() and not (tmp_path / ".public.state").exists()
+
+
+def test_a_base_url_with_a_query_in_site_yaml_is_a_content_error(content_dir: Path, tmp_path: Path) -> None:
+    site = content_dir / "site.yaml"
+    site.write_text(site.read_text("utf-8").replace("fixture.example.org\n", "fixture.example.org/?ref=x\n", 1))
+    with pytest.raises(BuildError) as failed:
+        build(content_dir, tmp_path / "public", workers=1)
+    assert [(e.field, e.message) for e in failed.value.errors] == [
+        ("base_url", "a query (?ref=x) would end up in every canonical link and sitemap entry")
+    ]
+    assert failed.value.errors[0].path.endswith("site.yaml")
