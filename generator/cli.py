@@ -34,10 +34,21 @@ def _base_url(args: argparse.Namespace) -> str | None:
     return args.base_url
 
 
+def _waiting(out: Path) -> None:
+    print(f"{out}: another build is writing this output folder; waiting for it to finish", file=sys.stderr, flush=True)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the site into the output folder."""
     paths = _paths(args)
-    result = build_site(paths, base_url=_base_url(args), workers=args.jobs, progress=terminal_progress())
+    result = build_site(
+        paths,
+        base_url=_base_url(args),
+        workers=args.jobs,
+        progress=terminal_progress(),
+        allow_shrink=args.allow_shrink,
+        waiting=lambda: _waiting(paths.out),
+    )
     print(result.summary(paths.out))
     if args.timings:
         print(result.steps_line())
@@ -93,6 +104,9 @@ def make_parser() -> argparse.ArgumentParser:
     common(build)
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     build.add_argument("--timings", action="store_true", help="also print the seconds of each step of the build")
+    build.add_argument(
+        "--allow-shrink", action="store_true", help="publish even if the build removes most of the published pages"
+    )
     build.set_defaults(func=cmd_build)
 
     check = sub.add_parser("check", help="build if needed and run the quality gates")

@@ -21,6 +21,7 @@ EXPLAINED = {
     errno.EIO: "the disk reported an input/output error",
     errno.EMFILE: "too many open files",
     errno.ENAMETOOLONG: "a file name is too long",
+    errno.EBUSY: "it is in use",
 }
 """OS errors a build can meet on a healthy generator: a full, read-only or failing disk, or a limit."""
 

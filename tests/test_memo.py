@@ -17,6 +17,7 @@ from generator.load import load_content
 from generator.model import Content
 from generator.plan import plan_pages
 from generator.validate import validate_content
+from generator.write import Published
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +91,11 @@ def test_a_memo_written_by_other_code_is_not_trusted(
 ) -> None:
     out = tmp_path / "public"
     build(content_dir, out, workers=1)
-    manifest = json.loads((out / MANIFEST).read_text("utf-8"))
+    record = Published.find(out).record
+    manifest = json.loads((record / MANIFEST).read_text("utf-8"))
     assert manifest["memo"]
     manifest["code"] = "some older generator"
-    (out / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    (record / MANIFEST).write_text(json.dumps(manifest), "utf-8")
     (content_dir / "treatments" / "ocrevus.md").write_text(
         (content_dir / "treatments" / "ocrevus.md").read_text("utf-8") + "\nOne more sentence.\n", "utf-8"
     )
