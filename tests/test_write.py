@@ -244,7 +244,7 @@ def test_removing_up_to_half_the_pages_needs_no_permission(content_dir: Path, tm
     assert build(content_dir, out, workers=1).removed == 5
 
 
-def test_a_shrink_refusal_is_a_fault_that_survives_pickling() -> None:
+def test_a_fault_raised_in_a_worker_survives_pickling() -> None:
     import pickle
 
     fault = Fault("public", "writing the new site", "the disk is full")
