@@ -57,5 +57,6 @@ fix: $(STAMP)
 	$(PY) -m ruff format generator tests
 
 clean:
-	rm -rf public .public.staging .public.old .public.cache reports .bench .pytest_cache .ruff_cache .hypothesis
+	rm -rf public .public.state .public.staging .public.old .public.cache .public.journal.json reports .bench .pytest_cache .ruff_cache .hypothesis
+	rm -rf .preview ..preview.state
 	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from generator.paths import cache_path
+from generator.paths import private_paths
 
 from .hugo_compare import prepare_hugo_site, time_hugo
 from .processes import BenchError, run_child
@@ -32,8 +32,9 @@ started = time.perf_counter()
 if a["clean"]:
     # `rm -rf`, as the delete-then-copy floor and Hugo's case delete, so all three pay the same
     # for it (a copy of the 10,000-page output on this VM's disk: 4.5-4.9 s, and 5.3-5.8 s with
-    # shutil.rmtree). The parse cache goes too, so a full build starts cold.
-    subprocess.run(["rm", "-rf", a["out"], a["cache"]], check=True)
+    # shutil.rmtree). What a build keeps beside the output goes too (the parse cache, the
+    # previous build folders), so a full build starts cold.
+    subprocess.run(["rm", "-rf", a["out"], *a["private"]], check=True)
 cleaned = time.perf_counter() - started
 r = build_site(Paths(Path(a["content"]), Path(a["out"]), Path(a["templates"]), Path(a["static"])), workers=a["jobs"])
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -63,7 +64,7 @@ def run_case(site: BenchSite, clean: bool = False) -> dict:
         "static": str(CODE / "static"),
         "jobs": JOBS,
         "clean": clean,
-        "cache": str(cache_path(site.out).parent),
+        "private": [str(p) for p in private_paths(site.out)],  # this layout's and older ones', for BENCH_CODE
         "code": str(CODE),
     }
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(CODE), os.environ.get("PYTHONPATH")])))
@@ -90,13 +91,15 @@ def time_copy(src: Path, dest: Path, delete_first: bool = False) -> dict:
     after a large delete is several times slower than writing to fresh space.
     """
     shutil.rmtree(dest, ignore_errors=True)
+    # The trailing slash makes cp copy what the output link points at, not the link itself.
+    copy = ["cp", "-r", f"{src}/", str(dest)]
     if delete_first:
-        subprocess.run(["cp", "-r", str(src), str(dest)], check=True)
+        subprocess.run(copy, check=True)
     started = time.perf_counter()
     if delete_first:
         subprocess.run(["rm", "-rf", str(dest)], check=True)
     deleted = time.perf_counter()
-    subprocess.run(["cp", "-r", str(src), str(dest)], check=True)
+    subprocess.run(copy, check=True)
     wall = time.perf_counter() - started
     files = sum(len(names) for _, _, names in os.walk(dest))
     shutil.rmtree(dest)  # the copy is only for timing; at 100k pages it is gigabytes

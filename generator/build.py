@@ -7,16 +7,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .collector import QuietCollector
-from .errors import BuildError
+from .errors import BuildError, ContentError, display_path
+from .faults import Fault
 from .incremental.fingerprints import CODE_FINGERPRINT, digest, source_fingerprint
 from .incremental.manifest import Manifest, ManifestHead
 from .incremental.memo import Memo
+from .lock import output_lock
 from .parallel import fork_map, workers_for
-from .paths import Paths, cache_path
+from .paths import Paths, cache_path, refuse_unsafe_output
 from .progress import Progress, Steps, terminal_progress
-from .write import Batch, discard, recover_commit
+from .urls import base_url_problem
+from .write import Batch, Published, discard_unfinished
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .incremental.outputs import Output
     from .model import Content
     from .plan import SitePlan
@@ -25,31 +30,42 @@ if TYPE_CHECKING:
 PARALLEL_THRESHOLD = 400
 """Below this many pages to render, forking workers costs more than it saves."""
 
+SHRINK_LIMIT = 0.5
+"""A build that would remove more than this share of the published pages is refused unless allowed:
+a content folder that lost most of its files should not take most of the site down with it."""
+
 
 def build_site(
-    paths: Paths, base_url: str | None = None, workers: int | None = None, progress: Progress | None = None
+    paths: Paths,
+    base_url: str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    allow_shrink: bool = False,
+    waiting: Callable[[], None] | None = None,
 ) -> BuildResult:
-    """Build the whole site; the previous output is replaced only if everything succeeded."""
+    """Build the whole site; the published one is replaced only if everything succeeded."""
     steps = Steps()
-    recover_commit(paths.out)
-    with QuietCollector() as collector:
+    refuse_unsafe_output(paths)
+    with output_lock(paths.out, waiting), QuietCollector() as collector:
         source = source_fingerprint(paths, base_url)
-        last = Manifest.peek(paths.out)
+        live = Published.find(paths.out)
+        last = live.head() if live else None
         if last and last.source == source:
             return nothing_changed(paths.out, last, steps)
-        previous = Manifest.read(paths.out)
+        previous = live.manifest() if live else Manifest()
         steps.done("manifest")
         memo = Memo(previous=previous.memo if previous.code == CODE_FINGERPRINT else {})
         content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), steps)
         outputs, renderer = plan_outputs(content, plan, paths, steps)
         work = Work.compare(outputs, previous, static_inputs(paths.static))
         steps.done("outputs")
+        work.refuse_shrink(paths.out, allow_shrink)
         collector.resume()
-        batch = Batch.open(paths.out, previous, in_place=work.is_small(paths.out))
+        batch = Batch.open(paths.out, previous, live, work.wanted())
         try:
             changed = render_and_write(Rendering(renderer, work, batch, paths.static, workers, progress))
             steps.done("render")
-            batch.commit(work.manifest(source, len(plan.guides) + len(plan.hubs), memo), changed, work.removed)
+            batch.commit(work.manifest(source, len(plan.guides) + len(plan.hubs), memo))
         except BaseException:
             batch.abandon()
             raise
@@ -72,6 +88,7 @@ def load_and_plan(
     raw = load_content(paths.content, ParseCache(cache_path(paths.out)))
     steps.done("load")
     content = validate_content(raw, base_url)
+    refuse_base_url(content.site.base_url, base_url, paths)
     steps.done("validate")
     plan = plan_pages(content, memo, workers)
     steps.done("plan")
@@ -87,10 +104,18 @@ def plan_outputs(content: Content, plan: SitePlan, paths: Paths, steps: Steps) -
     return outputs_of(content, plan, paths), Renderer(content, plan, paths.templates)
 
 
+def refuse_base_url(site_base_url: str, given: str | None, paths: Paths) -> None:
+    """A base URL with a query, fragment or password would be copied onto every page: refuse it."""
+    problem = base_url_problem(site_base_url)
+    if problem:
+        where = "--base-url" if given else display_path(paths.content / "site.yaml")
+        raise BuildError([ContentError(where, 0, "base_url", problem)])
+
+
 def nothing_changed(out: Path, last: ManifestHead, steps: Steps) -> BuildResult:
     """Not one input byte changed since the last build: nothing is loaded, rendered or written."""
     steps.done("manifest")
-    discard(out)
+    discard_unfinished(out)
     return BuildResult(last.pages, last.files, 0, last.files, 0, sum(steps.seconds.values()), steps.seconds)
 
 
@@ -116,13 +141,21 @@ class Work:
         removed = sorted(set(old_files) - wanted)
         return cls(outputs, stale, removed, previous, static)
 
-    def is_small(self, out: Path) -> bool:
-        """At most half the files change: move those into place rather than swapping a whole new tree in."""
-        return (
-            out.is_dir()
-            and bool(self.previous.outputs)
-            and len(self.stale) + len(self.removed) <= len(self.outputs) // 2
+    def wanted(self) -> set[str]:
+        """Every file the new build publishes."""
+        return {o.rel for o in self.outputs} | set(self.static)
+
+    def refuse_shrink(self, out: Path, allowed: bool) -> None:
+        """Refuse to remove more than SHRINK_LIMIT of the published pages unless `allowed`."""
+        before = sum(1 for rel in self.previous.outputs if rel.endswith(".html"))
+        gone = sum(1 for rel in self.removed if rel.endswith(".html"))
+        if allowed or gone <= SHRINK_LIMIT * before:
+            return
+        why = (
+            f"it would remove {gone:,} of the {before:,} published pages ({gone / before:.0%}); "
+            "if the content really lost them, build again with --allow-shrink"
         )
+        raise Fault(out, "checking what the build would remove", why)
 
     def manifest(self, source: str, pages: int, memo: Memo) -> Manifest:
         """The manifest this build commits."""

@@ -24,6 +24,7 @@ from .plan import SitePlan
 from .progress import terminal_progress
 from .readability import grade_level
 from .uniqueness import main_text, measure_guides
+from .urls import path_prefix
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -82,8 +83,8 @@ def read_site(out: Path, base_url: str) -> list[Page]:
     return pages
 
 
-def check_links(pages: list[Page], out: Path) -> Gate:
-    """Every internal link and in-page anchor resolves."""
+def check_links(pages: list[Page], out: Path, prefix: str = "") -> Gate:
+    """Every internal link and in-page anchor resolves; `prefix` is the base URL's path, which every link starts with."""
     gate = Gate("links and anchors", "every internal href resolves")
     ids = {p.url: set(_ID.findall(p.html)) for p in pages}
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
@@ -94,7 +95,10 @@ def check_links(pages: list[Page], out: Path) -> Gate:
             if parts.scheme or parts.netloc:
                 continue
             checked += 1
-            target = parts.path or page.url
+            if parts.path and not parts.path.startswith(prefix + "/"):
+                gate.errors.append(f"{page.url}: link to {href} is outside the site's path {prefix}/")
+                continue
+            target = parts.path[len(prefix) :] or page.url
             rel = target.lstrip("/") + ("index.html" if target.endswith("/") else "")
             if rel not in files:
                 gate.errors.append(f"{page.url}: link to {href} does not resolve")
@@ -145,7 +149,7 @@ def check_sitemap(pages: list[Page], out: Path, base_url: str) -> Gate:
         if len(found) > 50_000:
             gate.errors.append(f"{path.name}: {len(found):,} URLs; a sitemap may list at most 50,000")
         if kind == "sitemapindex":
-            queue += [out / urlsplit(u).path.lstrip("/") for u in found]
+            queue += [out / urlsplit(u).path.removeprefix(path_prefix(base_url)).lstrip("/") for u in found]
         else:
             locs += found
     bad = [u for u in locs if not u.startswith(base_url + "/")]
@@ -260,10 +264,18 @@ def check_html(pages: list[Page], out: Path, sample: int | None) -> Gate:
         gate.errors.append(f"Nu checker failed: {result.stderr[:500]}")
         return gate
     for m in messages:
-        where = Path(urlsplit(m.get("url", "")).path).relative_to(out.resolve()) if m.get("url") else "?"
+        where = _under(Path(urlsplit(m.get("url", "")).path), out) if m.get("url") else "?"
         gate.errors.append(f"/{where}:{m.get('lastLine', 0)}: {m.get('message')}")
     gate.figures = {"pages_checked": len(files), "errors": len(messages)}
     return gate
+
+
+def _under(path: Path, out: Path) -> Path:
+    """A checked file's path within the output, which may be given through its symbolic link or not."""
+    for folder in (out.absolute(), out.resolve()):
+        if path.is_relative_to(folder):
+            return path.relative_to(folder)
+    return path
 
 
 def check_uniqueness(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
@@ -447,7 +459,7 @@ def run_checks(paths: Paths, base_url: str | None, quick: bool, report: Path, to
     pages = read_site(paths.out, base)
     sample = content.site.gates.html_sample if quick else None
     gates = [
-        check_links(pages, paths.out),
+        check_links(pages, paths.out, path_prefix(base)),
         check_canonicals(pages, base),
         check_sitemap(pages, paths.out, base),
         check_titles(pages, content.site.gates),

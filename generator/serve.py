@@ -6,6 +6,7 @@ import time
 
 from .build import build_site
 from .errors import BuildError
+from .faults import Fault
 from .paths import Paths
 
 PREVIEW = ".preview"
@@ -16,9 +17,13 @@ def rebuild(paths: Paths) -> bool:
     """One incremental build into the preview folder; errors print and keep the last good preview."""
     started = time.perf_counter()
     try:
-        result = build_site(paths, base_url="http://127.0.0.1")
+        # A preview follows the editor: removing most of the content is an edit like any other.
+        result = build_site(paths, base_url="http://127.0.0.1", allow_shrink=True)
     except BuildError as exc:
         print(f"\n{exc}\nFix the file above; the preview still shows the last good build.", flush=True)
+        return False
+    except Fault as exc:
+        print(f"\n{exc}", flush=True)
         return False
     print(f"Rebuilt: {result.written:,} pages changed in {time.perf_counter() - started:.2f} s", flush=True)
     return True

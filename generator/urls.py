@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from slugify import slugify as _slugify
 
@@ -17,6 +18,7 @@ HUB_PATTERNS = {
 }
 _TOKEN_RE = re.compile(r"\{([a-z_]+)\}")
 _SAFE_SEGMENT = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_BASE_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$")
 
 
 def slugify(text: str) -> str:
@@ -73,3 +75,42 @@ def rel_path(url: str) -> str:
 def absolute(base_url: str, url: str) -> str:
     """The canonical address of a public path."""
     return base_url.rstrip("/") + url
+
+
+def base_url_problem(base_url: str) -> str | None:
+    """Why `base_url` cannot be the site's address, or None: http(s), a host, and at most a plain path.
+
+    A query or fragment would be copied into every canonical link and sitemap entry, and a
+    user name or password into every page; a path is fine, and becomes the links' prefix.
+    """
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        return f"not a valid address ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "expected an absolute http:// or https:// address such as https://example.org/guides/"
+    if parts.username is not None or parts.password is not None:
+        return "a user name or password in the address would be published on every page"
+    if parts.query or "?" in base_url:
+        return f"a query (?{parts.query}) would end up in every canonical link and sitemap entry"
+    if parts.fragment or "#" in base_url:
+        return f"a fragment (#{parts.fragment}) would end up in every canonical link and sitemap entry"
+    segments = [s for s in parts.path.split("/") if s]
+    if "//" in parts.path.rstrip("/") or any(not _BASE_PATH_SEGMENT.match(s) for s in segments):
+        return "each part of the path must be letters, digits, '.', '_', '~' or '-' (no '..', no empty parts)"
+    return None
+
+
+def path_prefix(base_url: str) -> str:
+    """The path the site is served under, without a trailing slash: '' at a host's root, '/guides' under a folder."""
+    return urlsplit(base_url).path.rstrip("/")
+
+
+def href(prefix: str, url: str) -> str:
+    """A public path as pages link to it, under the base URL's path: ('/guides', '/a/') → '/guides/a/'.
+
+    Every root-relative link, asset and redirect the site writes goes through here, so a site
+    served from a folder (a GitHub Pages project site, say) links inside that folder.
+    """
+    return prefix + url

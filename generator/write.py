@@ -1,58 +1,69 @@
-"""Write the site into a staging folder beside the output, then put it in place in one commit.
+"""Write a build into a folder of its own beside the published one, then publish it by switching a link.
 
-A build opens a Batch on the output folder and the last build's manifest, hands it each
-rendered page, and commits it with the new manifest. A failed or killed build leaves the
-previous output exactly as it was. Files whose bytes did not change are hard-linked from
-the previous output (or left where they are), so they keep their modification time and
-deploys and live reload see only real changes.
+The output folder is a symbolic link to one of two build folders (paths.py shows the layout).
+A build writes into the other one, which holds the build before last, then replaces the link
+with one rename. A reader of the output sees the old build or the new one, never a mix, and a
+failed, interrupted or killed build leaves the link, and so the published site, as it was.
+
+The folder written into already holds most of the new build: its manifest says which of its
+files have the right bytes, the files the last build changed are hard-linked from it, and
+only the rest is written. A small edit so costs a few files, not a link per page, and files
+whose bytes did not change keep their inode and modification time, so deploys and live reload
+see only real changes.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
+from .faults import doing
 from .incremental.fingerprints import digest
-from .incremental.manifest import MANIFEST, Manifest
-from .paths import journal_path, staging_path
+from .incremental.manifest import MANIFEST, Manifest, ManifestHead
+from .paths import SLOTS, legacy_paths, link_target, live_slot, site_path, slot_path, state_path
+
+FAULTS: Callable[[str, str], None] | None = None
+"""A test hook, called with (step, file) before each step that changes the disk: `prepare`, `write`
+for each file, then `manifest`, `link`, `switch` and `published`. Tests make it raise an OSError
+or kill the process there; it is None otherwise."""
 
 
-def prepare_staging(out: Path) -> Path:
-    """An empty staging folder; leftovers of a killed build are removed first."""
-    staging = staging_path(out)
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    _made.clear()
-    return staging
+def _step(name: str, path: object) -> None:
+    if FAULTS is not None:
+        FAULTS(name, str(path))
 
 
-def write_file(
-    staging: Path, out: Path, rel: str, data: bytes, old_hash: str | None, link_same: bool = True
-) -> tuple[str, bool]:
-    """Write one file into staging unless its bytes are the same as before.
+@dataclass(frozen=True)
+class Published:
+    """The build readers see now: the folder of its files and the folder holding its manifest."""
 
-    Unchanged bytes are hard-linked from the previous output for a whole-tree build, or
-    simply left where they are for an in-place build (link_same=False).
-    """
-    new_hash = digest(data)
-    if old_hash == new_hash and (not link_same or link_previous(out, staging, rel)):
-        return new_hash, False
-    target = os.path.join(staging, rel)
-    _ensure_folder(os.path.dirname(target))
-    # os calls on str paths, not pathlib and open(): this runs once per page, and the
-    # difference is about 30 µs of a page's 0.9 ms on this machine (tmpfs, 10,000 pages).
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # what open() uses: the umask decides
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
-    return new_hash, True
+    site: Path
+    record: Path
+    legacy: bool = False
+    """An older version's output, published in place with its manifest inside (moved out by the next build)."""
+
+    @classmethod
+    def find(cls, out: Path) -> Published | None:
+        """The published build of `out`, or None when nothing was built there."""
+        slot = live_slot(out)
+        if slot:
+            return cls(site_path(out, slot), slot_path(out, slot))
+        if not out.is_symlink() and (out / MANIFEST).is_file():
+            return cls(out, out, legacy=True)
+        return None
+
+    def head(self) -> ManifestHead | None:
+        """Its manifest's small fields, for the no-change check; an older layout always rebuilds, to move."""
+        return None if self.legacy else Manifest.peek(self.record)
+
+    def manifest(self) -> Manifest:
+        """Its manifest; an older version's in-place commit cut short leaves nothing to trust."""
+        if self.legacy and (self.site.parent / f".{self.site.name}.journal.json").exists():
+            return Manifest()
+        return Manifest.read(self.record)
 
 
 _made: set[str] = set()
@@ -82,84 +93,16 @@ def _mkdir(folder: str) -> None:
         pass
 
 
-def link_previous(out: Path, staging: Path, rel: str) -> bool:
-    """Hard-link the previous build's file into staging; False when there is none."""
-    target = os.path.join(staging, rel)
-    _ensure_folder(os.path.dirname(target))
+def _write_bytes(target: str, data: bytes) -> None:
+    # os calls on str paths, not pathlib and open(): this runs once per page, and the
+    # difference is about 30 µs of a page's 0.9 ms on this machine (tmpfs, 10,000 pages).
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # what open() uses: the umask decides
     try:
-        os.link(os.path.join(out, rel), target)
-        return True
-    except FileExistsError:
-        return True
-    except OSError:
-        return False
-
-
-def commit(staging: Path, out: Path, manifest: Manifest) -> None:
-    """Write the manifest and swap staging in for the output in one step."""
-    manifest.write(staging / MANIFEST)
-    if out.exists():
-        if not _exchange(staging, out):
-            retired = out.parent / f".{out.name}.old"
-            if retired.exists():
-                shutil.rmtree(retired)
-            os.rename(out, retired)
-            os.rename(staging, out)
-            staging = retired
-        shutil.rmtree(staging)
-    else:
-        os.rename(staging, out)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two folders with renameat2(RENAME_EXCHANGE) where Linux offers it."""
-    import ctypes  # here, not at the top: 5-7 ms that only a whole-tree commit needs
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
-
-
-def discard(out: Path) -> None:
-    """Remove the staging folder after a failed build."""
-    staging = staging_path(out)
-    if staging.exists():
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def commit_in_place(staging: Path, out: Path, changed: list[str], removed: list[str], manifest: Manifest) -> None:
-    """Move the few changed files into the output, one rename each, then drop the removed ones.
-
-    Swapping a whole new tree in costs a hard link per unchanged file; for a one-page edit on
-    a large site that is most of the build. Here every new file is complete in staging before
-    anything moves, and a journal written first lets the next build finish a commit that was
-    killed in the middle (recover_commit), so the output is never left half-changed.
-    """
-    manifest.write(staging / MANIFEST)
-    journal = journal_path(out)
-    tmp = journal.with_suffix(".tmp")
-    tmp.write_bytes(orjson.dumps({"changed": changed, "removed": removed}))
-    os.replace(tmp, journal)
-    _apply_journal(staging, out, changed, removed)
-    journal.unlink()
-    shutil.rmtree(staging, ignore_errors=True)
-
-
-def _apply_journal(staging: Path, out: Path, changed: list[str], removed: list[str]) -> None:
-    for rel in [*changed, MANIFEST]:
-        source = staging / rel
-        if source.exists():
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, out / rel)
-    for rel in removed:
-        target = out / rel
-        target.unlink(missing_ok=True)
-        _remove_empty_parents(target.parent, out)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:
@@ -168,66 +111,181 @@ def _remove_empty_parents(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def recover_commit(out: Path) -> bool:
-    """Finish an in-place commit that a killed build left half done; True if there was one."""
-    journal = journal_path(out)
-    if not journal.exists():
-        return False
-    plan = orjson.loads(journal.read_bytes())
-    _apply_journal(staging_path(out), out, plan["changed"], plan["removed"])
-    journal.unlink()
-    shutil.rmtree(staging_path(out), ignore_errors=True)
-    return True
-
-
 class Batch:
-    """One build's writes into staging, committed whole or not at all.
+    """One build's writes into the unpublished build folder, published whole or not at all."""
 
-    In place (a small edit), only changed files go to staging and are moved into the
-    output one by one under a journal; otherwise staging becomes a complete new tree, with
-    unchanged files hard-linked from the previous output, and is swapped in.
-    """
-
-    def __init__(self, out: Path, last: Manifest, in_place: bool) -> None:
+    def __init__(self, out: Path, last: Manifest, live: Published | None, wanted: set[str]) -> None:
         self.out = out
         self.last = last
-        self.in_place = in_place
-        self.staging = prepare_staging(out)
+        self.live = live
+        live_name = live.record.name if live and not live.legacy else None
+        self.slot = next(s for s in SLOTS if s != live_name)
+        self.site = site_path(out, self.slot)
+        _made.clear()
+        self.present: dict[str, str] = {}
+        """Each file already in the folder with the fingerprint of its bytes."""
+        try:
+            with doing("preparing the new build's folder", slot_path(out, self.slot)):
+                self.present = self._prepare(wanted)
+        except BaseException:
+            self.abandon()
+            raise
 
     @classmethod
-    def open(cls, out: Path, last: Manifest, in_place: bool) -> Batch:
-        """Start writing a build of `out` whose previous manifest is `last`."""
-        return cls(out, last, in_place)
+    def open(cls, out: Path, last: Manifest, live: Published | None, wanted: set[str]) -> Batch:
+        """Start writing a build of `out` whose files will be `wanted`; `last` is the published build's manifest."""
+        return cls(out, last, live, wanted)
+
+    def _prepare(self, wanted: set[str]) -> dict[str, str]:
+        """Reuse the folder's last build when its manifest vouches for it, else start it empty."""
+        folder = slot_path(self.out, self.slot)
+        _step("prepare", folder)
+        kept = Manifest.read(folder).outputs if Manifest.peek(folder) else {}
+        if not kept:
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(self.site)
+            return {}
+        # From here until the new manifest is written the folder's files are not vouched for.
+        (folder / MANIFEST).unlink()
+        for rel in sorted(set(kept) - wanted):
+            target = self.site / rel
+            target.unlink(missing_ok=True)
+            _remove_empty_parents(target.parent, self.site)
+        return kept
 
     def keep(self, rel: str) -> bool:
-        """Carry the previous build's file over unchanged; False when it is gone and must be rendered."""
-        return self.in_place or link_previous(self.out, self.staging, rel)
+        """Carry the published build's file over unchanged; False when it is gone and must be rendered."""
+        if self.present.get(rel) == self.last.outputs[rel]:
+            return True
+        with doing("writing the new site", self.site / rel):
+            return self._link(rel)
 
     def add(self, rel: str, data: bytes) -> tuple[str, bool]:
-        """Write one rendered file: the hash of its bytes, and whether they differ from the previous build's."""
-        return write_file(self.staging, self.out, rel, data, self.last.outputs.get(rel), link_same=not self.in_place)
+        """Write one rendered file: the hash of its bytes, and whether they differ from the published build's."""
+        fingerprint = digest(data)
+        differs = self.last.outputs.get(rel) != fingerprint
+        if self.present.get(rel) == fingerprint:
+            return fingerprint, differs
+        with doing("writing the new site", self.site / rel):
+            if differs or not self._link(rel):
+                _step("write", rel)
+                target = self._clear(rel)
+                _write_bytes(target, data)
+        return fingerprint, differs
 
     def add_static(self, static: Path, fingerprints: dict[str, str]) -> list[str]:
-        """The static files whose bytes changed (all of them into a whole new tree)."""
+        """Copy the static files the folder lacks; return those that differ from the published build's."""
         changed = []
         for rel, fingerprint in fingerprints.items():
             differs = self.last.outputs.get(rel) != fingerprint
-            if differs or not self.in_place:
-                target = self.staging / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(static / rel, target)
+            if self.present.get(rel) != fingerprint:
+                with doing("writing the new site", self.site / rel):
+                    if differs or not self._link(rel):
+                        _step("write", rel)
+                        shutil.copy2(static / rel, self._clear(rel))
             if differs:
                 changed.append(rel)
         return changed
 
-    def commit(self, manifest: Manifest, changed: list[str], removed: list[str]) -> None:
-        """Put the new build in place with its manifest."""
-        if self.in_place:
-            commit_in_place(self.staging, self.out, changed, removed, manifest)
+    def _link(self, rel: str) -> bool:
+        """Hard-link the published build's file into the folder; False when there is none."""
+        if self.live is None:
+            return False
+        source = os.path.join(self.live.site, rel)
+        target = self._clear(rel)
+        try:
+            os.link(source, target)
+            return True
+        except OSError:  # gone, on another disk, or too many links: write it instead
+            return False
+
+    def _clear(self, rel: str) -> str:
+        """The path to write `rel` to, with any older version unlinked, never written through: it may be the published file."""
+        target = os.path.join(self.site, rel)
+        if rel in self.present:
+            try:
+                os.unlink(target)
+            except FileNotFoundError:
+                pass
         else:
-            commit(self.staging, self.out, manifest)
+            _ensure_folder(os.path.dirname(target))
+        return target
+
+    def commit(self, manifest: Manifest) -> None:
+        """Write the manifest beside the new build's files, then publish them."""
+        folder = slot_path(self.out, self.slot)
+        with doing("publishing the new site", folder):
+            _step("manifest", folder / MANIFEST)
+            manifest.write(folder / MANIFEST)
+            self._publish()
+        self._tidy()
+
+    def _publish(self) -> None:
+        """Point the output at the new build with one rename of a new link over the old one."""
+        link = state_path(self.out) / "link"
+        _step("link", link)
+        link.unlink(missing_ok=True)
+        os.symlink(link_target(self.out, self.slot), link)
+        _step("switch", self.out)
+        if self.out.is_dir() and not self.out.is_symlink():
+            _replace_folder(link, self.out)
+        else:
+            os.replace(link, self.out)
+        _step("published", self.out)
+
+    def _tidy(self) -> None:
+        """What an older version kept beside the output goes once the new layout is published."""
+        for path in legacy_paths(self.out):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink(missing_ok=True)
 
     def abandon(self) -> None:
-        """Remove staging after a failure, unless a journaled commit is under way (the next build finishes it)."""
-        if not journal_path(self.out).exists():
-            discard(self.out)
+        """Remove the unpublished build after a failure, so nothing is left half written."""
+        # Asked of the link, not of a flag: an interrupt can land between the switch and the line after it.
+        if live_slot(self.out) != self.slot:
+            shutil.rmtree(slot_path(self.out, self.slot), ignore_errors=True)
+        link = state_path(self.out) / "link"
+        if link.is_symlink():
+            link.unlink()
+
+
+def discard_unfinished(out: Path) -> None:
+    """Remove what a killed build left behind: a build folder without a manifest, a link never switched in."""
+    live = live_slot(out)
+    for slot in SLOTS:
+        folder = slot_path(out, slot)
+        if slot != live and folder.is_dir() and not (folder / MANIFEST).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+    link = state_path(out) / "link"
+    if link.is_symlink():
+        link.unlink()
+
+
+def _replace_folder(link: Path, out: Path) -> None:
+    """Replace a real output folder (empty, or an older version's output) with the link, once.
+
+    renameat2's exchange swaps the two in one step where Linux offers it; elsewhere the
+    folder is moved aside first, and for that moment the output is missing.
+    """
+    if not _exchange(link, out):
+        retired = state_path(out) / "retired"
+        shutil.rmtree(retired, ignore_errors=True)
+        os.rename(out, retired)
+        os.rename(link, out)
+        link = retired
+    shutil.rmtree(link, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE) where Linux offers it."""
+    import ctypes  # here, not at the top: 5-7 ms that only replacing an older output needs
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

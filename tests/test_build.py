@@ -16,6 +16,7 @@ import generator.build as build_module
 from generator.errors import BuildError
 from generator.incremental.manifest import MANIFEST, Manifest
 from generator.paths import cache_path
+from generator.write import Published
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -85,9 +86,10 @@ def test_no_change_rebuild_writes_nothing(tmp_path: Path) -> None:
 def test_the_manifest_is_one_json_document_whose_small_fields_a_rebuild_reads_first(tmp_path: Path) -> None:
     out = tmp_path / "public"
     first = build(FIXTURE, out, workers=1)
-    text = (out / MANIFEST).read_bytes()
+    record = Published.find(out).record
+    text = (record / MANIFEST).read_bytes()
     assert text.startswith(b'{"version":') and orjson.loads(text)["files"] == first.files
-    whole, head = Manifest.read(out), Manifest.peek(out)
+    whole, head = Manifest.read(record), Manifest.peek(record)
     assert head is not None and (head.source, head.pages, head.files) == (whole.source, whole.pages, len(whole.outputs))
     whole.write(tmp_path / "again.json")
     assert (tmp_path / "again.json").read_bytes() == text
@@ -96,12 +98,12 @@ def test_the_manifest_is_one_json_document_whose_small_fields_a_rebuild_reads_fi
 def test_a_manifest_cut_short_is_not_trusted_and_the_rebuild_is_whole(tmp_path: Path) -> None:
     out = tmp_path / "public"
     first = build(FIXTURE, out, workers=1)
-    manifest = out / MANIFEST
+    manifest = Published.find(out).record / MANIFEST
     manifest.write_bytes(manifest.read_bytes()[:1000])  # the small fields are still there
-    assert Manifest.peek(out) is None
+    assert Manifest.peek(manifest.parent) is None
     result = build(FIXTURE, out, workers=1)
     assert result.written == result.files == first.files
-    assert Manifest.peek(out) is not None
+    assert Manifest.peek(Published.find(out).record) is not None
     assert tree_digest(out) == tree_digest(_fresh(FIXTURE, tmp_path / "fresh"))
 
 
@@ -150,36 +152,7 @@ def test_a_failed_render_leaves_the_previous_output(tmp_path: Path, monkeypatch)
     with pytest.raises(RuntimeError):
         build(FIXTURE, out, workers=1, base_url="https://other.example.org")
     assert tree_digest(out) == before
-    assert not (tmp_path / ".public.staging").exists()
-
-
-def test_small_edits_commit_in_place_and_a_killed_commit_is_finished_next_time(
-    content_dir: Path, tmp_path: Path, monkeypatch
-) -> None:
-    import generator.write as write
-
-    out = tmp_path / "public"
-    build(content_dir, out, workers=1)
-    body = content_dir / "treatments/ocrevus.md"
-    body.write_text(body.read_text("utf-8").replace("Plans want", "Most plans want"), "utf-8")
-    real_replace, calls = os.replace, []
-
-    def dies_after_one(src, dst):
-        calls.append(dst)
-        if len(calls) == 3:  # the journal's own rename, then one page, then "SIGKILL"
-            raise KeyboardInterrupt
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(write.os, "replace", dies_after_one)
-    with pytest.raises(KeyboardInterrupt):
-        build(content_dir, out, workers=1)
-    monkeypatch.setattr(write.os, "replace", real_replace)
-    assert write.journal_path(out).exists()
-    assert (tmp_path / ".public.staging").exists()
-    result = build(content_dir, out, workers=1)
-    assert not write.journal_path(out).exists() and not (tmp_path / ".public.staging").exists()
-    assert result.written == 0  # the interrupted commit was finished before anything else
-    assert tree_digest(out) == tree_digest(_fresh(content_dir, tmp_path / "fresh"))
+    assert not (tmp_path / ".public.state/builds/b").exists(), "the unpublished build was removed"
 
 
 def test_no_change_rebuild_does_not_import_the_pipeline(tmp_path: Path) -> None:

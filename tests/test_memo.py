@@ -15,6 +15,7 @@ import generator.plan as plan_module
 import generator.similarity as similarity
 from generator.incremental.manifest import MANIFEST
 from generator.incremental.memo import Memo
+from generator.write import Published
 
 
 def counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
@@ -47,10 +48,11 @@ def test_a_memo_written_by_other_code_is_not_trusted(
 ) -> None:
     out = tmp_path / "public"
     build(content_dir, out, workers=1)
-    manifest = json.loads((out / MANIFEST).read_text("utf-8"))
+    record = Published.find(out).record
+    manifest = json.loads((record / MANIFEST).read_text("utf-8"))
     assert manifest["memo"]
     manifest["code"] = "some older generator"
-    (out / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    (record / MANIFEST).write_text(json.dumps(manifest), "utf-8")
     (content_dir / "treatments" / "ocrevus.md").write_text(
         (content_dir / "treatments" / "ocrevus.md").read_text("utf-8") + "\nOne more sentence.\n", "utf-8"
     )

@@ -49,7 +49,7 @@ def test_real_content_build_killed_midway_leaves_the_previous_output_intact(tmp_
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     before = tree_digest(out)
     child = subprocess.Popen([*command, "--base-url", "https://changed.example.org"], cwd=ROOT)
-    staging = tmp_path / ".public.staging"
+    staging = tmp_path / ".public.state/builds/b"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if staging.is_dir() and sum(1 for _ in staging.rglob("*.html")) > 50:

@@ -4,6 +4,7 @@ and the fast escaping path (its code generator lives only here)."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from functools import lru_cache
@@ -30,6 +31,7 @@ from ..errors import ContentError
 from ..incremental.fingerprints import hash_parts
 from ..markdown import render_markdown
 from ..placeholders import PLACEHOLDER_RE, TEXT_PLACEHOLDERS
+from ..urls import href, hub_url
 
 _escape_inner = getattr(markupsafe, "_escape_inner", None)
 _new_str = str.__new__
@@ -67,6 +69,16 @@ class SiteEnvironment(Environment):
 
     code_generator_class = _CodeGenerator
     escape_output = staticmethod(escape_output)
+    path_prefix = ""
+    """The base URL's path, which the `href` filter puts before every root-relative link."""
+
+
+@pass_context
+def _href(context: Context, url: str) -> str:
+    # Taking the context keeps Jinja from folding `'/style.css' | href` into a constant when it
+    # compiles (it folds filters that take the environment): compiled templates are cached on
+    # disk and shared by sites with other prefixes.
+    return href(context.environment.path_prefix, url)
 
 
 CODE_GENERATOR_KEY = hash_parts(
@@ -79,8 +91,11 @@ the cache file's name instead, so a change to any of them never reuses old bytec
 BYTECODE_PATTERN = f"__appeal_guides_{CODE_GENERATOR_KEY}_%s.cache"
 
 
-def make_environment(templates: Path) -> Environment:
-    """Autoescaping on, undefined variables are errors, one compile per template per process."""
+def make_environment(templates: Path, prefix: str = "") -> Environment:
+    """Autoescaping on, undefined variables are errors, one compile per template per process.
+
+    `prefix` is the base URL's path: templates write every root-relative link as `url | href`.
+    """
     env = SiteEnvironment(
         loader=FileSystemLoader(str(templates)),
         autoescape=select_autoescape(["html", "xml"]),
@@ -93,10 +108,24 @@ def make_environment(templates: Path) -> Environment:
         # the user's own), so a small rebuild does not compile two dozen templates again.
         bytecode_cache=FileSystemBytecodeCache(pattern=BYTECODE_PATTERN),
     )
-    env.filters["md"] = lambda text: Markup(render_markdown(text))
+    env.filters["md"] = lambda text: Markup(links_under(prefix, render_markdown(text)))
     env.filters["longdate"] = longdate
     env.filters["jsonld"] = _filled_jsonld
+    env.path_prefix = prefix
+    env.filters["href"] = _href
+    env.globals["hub_url"] = hub_url
     return env
+
+
+_ROOT_RELATIVE = re.compile(r'((?:href|src)=")/(?!/)')
+"""A link or image to a path on this site (not //host, which names another site)."""
+
+
+def links_under(prefix: str, html: str) -> str:
+    """Root-relative links and images an editor wrote in Markdown ([x](/aetna/)), moved under the base URL's path."""
+    if not prefix:
+        return html
+    return _ROOT_RELATIVE.sub(lambda m: m.group(1) + href(prefix, "/"), html)
 
 
 @lru_cache(maxsize=4096)

@@ -51,9 +51,10 @@ class GuidePages:
         self.content = renderer.content
         self.plan = renderer.plan
         self.site = renderer.site
+        self.prefix = renderer.prefix
         self.markdown = renderer.markdown
         self._render = renderer.render_template
-        self.related = RelatedLinks(renderer.content, renderer.plan)
+        self.related = RelatedLinks(renderer.content, renderer.plan, renderer.prefix)
 
     def warm_up(self, guides: Iterable[int]) -> None:
         """Render the Markdown of these guides' notes and pair bodies before forking, so workers share it."""

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from ..model import Content, Payer, Reason, SiteConfig, Treatment
 from ..placeholders import fill_slugs
 from ..plan import GuidePage, SitePlan
-from ..urls import absolute, hub_url
+from ..urls import absolute, href, hub_url
 from .environment import ascii_html
 
 _quote = lru_cache(maxsize=4096)(quote_plus)
@@ -122,9 +122,10 @@ def cta_url(site: SiteConfig, page: GuidePage) -> str:
 class RelatedLinks:
     """Related guides grouped as the reader thinks of them, each link rendered once per target."""
 
-    def __init__(self, content: Content, plan: SitePlan) -> None:
+    def __init__(self, content: Content, plan: SitePlan, prefix: str = "") -> None:
         self.content = content
         self.plan = plan
+        self.prefix = prefix
         self._links: dict[int, str] = {}
 
     def groups(self, page: GuidePage, related: list[int]) -> list[tuple[str, Markup]]:
@@ -146,5 +147,7 @@ class RelatedLinks:
             c, g = self.content, self.plan.guides[index]
             treatment = capitalized(c.treatments[g.treatment].short_name)
             text = f"{treatment} {c.reasons[g.reason].title_phrase} by {c.payers[g.payer].short_name}"
-            cached = self._links[index] = ascii_html(f'<li><a href="{escape(g.url)}">{escape(text)}</a></li>')
+            cached = self._links[index] = ascii_html(
+                f'<li><a href="{escape(href(self.prefix, g.url))}">{escape(text)}</a></li>'
+            )
         return cached

@@ -13,7 +13,8 @@ from ..incremental.outputs import Output
 from ..markdown import render_markdown
 from ..model import Content
 from ..plan import SitePlan
-from .environment import ascii_html, make_environment, template_error
+from ..urls import path_prefix
+from .environment import ascii_html, links_under, make_environment, template_error
 from .guide import GuidePages
 from .hub import HubPages
 from .sources import marks
@@ -25,8 +26,10 @@ class Renderer:
     def __init__(self, content: Content, plan: SitePlan, templates: Path) -> None:
         self.content = content
         self.plan = plan
-        self.env = make_environment(templates)
         self.site = content.site
+        self.prefix = path_prefix(self.site.base_url)
+        """The base URL's path ('' at a host's root), which every root-relative link starts with."""
+        self.env = make_environment(templates, self.prefix)
         self._templates: dict[str, Template] = {}
         self._fragments: dict[tuple, Markup] = {}
         self.env.filters["marks"] = marks
@@ -63,7 +66,8 @@ class Renderer:
         """Markdown rendered once per record, not once per page."""
         cached = self._fragments.get(("md", *key))
         if cached is None:
-            cached = self._fragments[("md", *key)] = Markup(ascii_html(render_markdown(text)) if text else "")
+            html = links_under(self.prefix, render_markdown(text)) if text else ""
+            cached = self._fragments[("md", *key)] = Markup(ascii_html(html))
         return cached
 
     def render_file(self, name: str, **context) -> str:
