@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: build test test-all check check-quick serve bench bench-hugo lint fix clean golden schemas
 
@@ -11,6 +12,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 VNU := node_modules/vnu-jar/build/dist/vnu.jar
 
@@ -21,9 +26,13 @@ $(VNU): package.json package-lock.json
 build: $(STAMP)  ## build the site into public/
 	$(PY) -m generator build
 
-test: $(STAMP)  ## the full test suite (the Nu HTML checker tests need npm and java; CI has both)
+test: $(STAMP)  ## the tests a newcomer runs often: all but the slow and browser ones (under 90 s on 2 cores)
+	@start=$$(date +%s); $(PY) -m pytest -m "not slow and not browser"; status=$$?; \
+	echo "make test: pytest took $$(( $$(date +%s) - start )) s"; exit $$status
+
+test-all: $(BENCH_STAMP)  ## every test: slow ones, the bench, Hugo, the Nu checker, and the browser (Debian's chromium)
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(VNU); \
-	else echo "npm not found: the Nu HTML checker tests will be skipped (make check needs it)"; fi
+	else echo "npm not found: the Nu HTML checker and axe tests will be skipped"; fi
 	$(PY) -m pytest
 
 check: $(STAMP) $(VNU)  ## quality gates over the built site (all pages' HTML)
@@ -38,7 +47,7 @@ serve: $(STAMP)  ## preview at http://127.0.0.1:8000 with live reload
 bench: $(STAMP)  ## time synthetic builds of 1k, 10k and 100k pages
 	$(PY) -m bench
 
-bench-hugo: $(STAMP)  ## the same at 1k and 10k pages, with Hugo building the same site in every round
+bench-hugo: $(BENCH_STAMP)  ## the same at 1k and 10k pages, with Hugo building the same site in every round
 	$(PY) -m bench --sizes 1000 10000 --hugo --report reports/bench-hugo.json
 
 golden: $(STAMP)  ## rewrite tests/golden/ from the fixture site; review the diff before committing
@@ -49,12 +58,12 @@ schemas: $(STAMP)  ## export JSON Schema files for editors into schemas/
 	$(PY) -m generator schemas
 
 lint: $(STAMP)
-	$(PY) -m ruff check generator tests
-	$(PY) -m ruff format --check generator tests
+	$(PY) -m ruff check generator tests bench
+	$(PY) -m ruff format --check generator tests bench
 
 fix: $(STAMP)
-	$(PY) -m ruff check --fix generator tests
-	$(PY) -m ruff format generator tests
+	$(PY) -m ruff check --fix generator tests bench
+	$(PY) -m ruff format generator tests bench
 
 clean:
 	rm -rf public .public.state .public.staging .public.old .public.cache .public.journal.json reports .bench .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,266 @@
+"""The real site in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never
+`playwright install`): the first phone screen, no sideways scroll, the deadline calculator's dates
+in two time zones and with JavaScript off, print, the Content-Security-Policy and axe-core.
+
+Marked `browser` (and slow: they build the real site), so `make test` skips them and `make test-all`
+and CI run them. Screenshots are kept under the test's temporary folder, not committed.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, build
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The real site, built once and served on a free loopback port."""
+    out = tmp_path_factory.mktemp("browser") / "public"
+    build(ROOT / "content", out)
+    handler = functools.partial(_QuietHandler, directory=str(out.resolve()))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", out
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def widest_guide(out: Path) -> str:
+    """The guide with the most deadline rows: the payer with the most plan types."""
+    pages = sorted(out.glob("*/*/*/index.html"))
+    best = max(pages, key=lambda p: (p.read_text("utf-8").count('class="deadline-row"'), p.as_posix()))
+    return "/" + best.parent.relative_to(out).as_posix() + "/"
+
+
+def test_the_first_phone_screen_shows_the_question_the_answer_and_every_deadline(browser, site, tmp_path) -> None:
+    base, out = site
+    url = widest_guide(out)
+    page = browser.new_page(viewport=PHONE)
+    page.goto(base + url)
+    rows = page.locator(".deadline-row")
+    assert rows.count() >= 5, url
+    for locator in (page.locator("h1"), page.locator(".answer"), rows.last):
+        box = locator.bounding_box()
+        assert box and box["y"] + box["height"] <= PHONE["height"], (url, locator)
+    page.screenshot(path=str(tmp_path / "guide-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(tmp_path / "guide-desktop.png"), full_page=True)
+
+
+@pytest.mark.parametrize("kind", ["guide", "home", "payer", "treatment", "reason", "plan-type", "a-z"])
+def test_nothing_scrolls_sideways_at_360_pixels(browser, site, kind: str) -> None:
+    base, out = site
+    url = {
+        "guide": widest_guide(out),
+        "home": "/",
+        "payer": "/unitedhealthcare/",
+        "treatment": "/treatments/keytruda/",
+        "reason": "/reasons/not-medically-necessary/",
+        "plan-type": "/plan-types/medicare-advantage/",
+        "a-z": "/a-z/",
+    }[kind]
+    page = browser.new_page(viewport={"width": 360, "height": 780})
+    page.goto(base + url)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360, url
+
+
+# Each case: a guide, the plan type to pick, the dates typed, and what the calculator must say, worked
+# out by hand from the rule (calendar days; "N months" ends on the same date, or on the first day of
+# the next month when that date does not exist).
+CASES = [
+    # 42 CFR 422.582(b): 65 days from the notice's date. 31 Jan + 28 = 28 Feb, + 31 = 31 Mar, + 6 = 6 Apr.
+    (
+        "/humana/spinal-cord-stimulator/not-medically-necessary/",
+        "medicare-advantage",
+        "2026-01-31",
+        None,
+        None,
+        ["2026-04-06"],
+    ),
+    # 29 Feb 2024 + 65 days: 31 Mar (+31), 30 Apr (+61), 4 May (+65).
+    (
+        "/humana/spinal-cord-stimulator/not-medically-necessary/",
+        "medicare-advantage",
+        "2024-02-29",
+        None,
+        None,
+        ["2024-05-04"],
+    ),
+    # 20 Jan + 65 days = 26 Mar (31 Jan +11, 28 Feb +39). 42 CFR 422.590: the plan decides 30 days after the
+    # appeal reaches it (31 Jan + 30 = 2 Mar), a fast appeal in 72 hours (3 Feb).
+    (
+        "/humana/spinal-cord-stimulator/not-medically-necessary/",
+        "medicare-advantage",
+        "2026-01-20",
+        "2026-01-31",
+        None,
+        ["2026-03-26", "2026-03-02", "2026-02-03"],
+    ),
+    # 42 CFR 438.402(c)(2)(ii): 60 days. 31 Jan 2026 + 60 = 1 Apr (28 Feb is +28, 31 Mar is +59).
+    # 438.408(f)(2): the fair hearing 120 days from the appeal decision: 20 Dec 2025 + 120 = 19 Apr 2026.
+    (
+        "/molina/keytruda/not-medically-necessary/",
+        "medicaid-managed-care",
+        "2026-01-31",
+        None,
+        "2025-12-20",
+        ["2026-04-01", "2026-04-19"],
+    ),
+    # 29 CFR 2560.503-1(h)(3)(i): at least 180 days; 1 Oct 2025 + 180 = 30 Mar 2026 (31 Dec is +91, 31 Jan +122, 28 Feb +150).
+    # 45 CFR 147.136(d) and 29 CFR 2590.715-2719: 4 months from 31 Oct 2025 has no 31 Feb: 1 Mar 2026.
+    (
+        "/aetna/keytruda/not-medically-necessary/",
+        "employer-insured",
+        "2025-10-01",
+        None,
+        "2025-10-31",
+        ["2026-03-30", "2026-03-01"],
+    ),
+    # 5 CFR 890.105(b)(1): 6 months from 31 Aug 2025 has no 31 Feb: 1 Mar 2026.
+    ("/aetna/keytruda/not-medically-necessary/", "fehb", "2025-08-31", None, None, ["2026-03-01"]),
+    # 42 CFR 405.942(a): 120 days; 29 Feb 2024 + 120 = 28 Jun 2024 (31 May is +92).
+    ("/medicare/keytruda/not-medically-necessary/", "original-medicare", "2024-02-29", None, None, ["2024-06-28"]),
+    # 32 CFR 199.10: 90 days; 20 Dec 2025 + 90 = 20 Mar 2026 (31 Dec +11, 31 Jan +42, 28 Feb +70).
+    ("/tricare/keytruda/not-medically-necessary/", "tricare", "2025-12-20", None, None, ["2026-03-20"]),
+]
+
+
+def calculate(page, plan_type: str, notice: str, filed: str | None, decided: str | None) -> list[str]:
+    index = page.evaluate(
+        "(slug) => [...document.querySelectorAll('.deadline-row')].findIndex(r => r.dataset.planType.split(' ').includes(slug))",
+        plan_type,
+    )
+    assert index >= 0, plan_type
+    page.select_option("#calc-plan", str(index))
+    page.fill("#calc-notice", notice)
+    if filed:
+        page.fill("#calc-filed", filed)
+    if decided:
+        page.fill("#calc-decided", decided)
+    return page.eval_on_selector_all("#calc-result time", "els => els.map(e => e.dateTime)")
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Pacific/Honolulu"])
+def test_the_calculator_gives_the_rule_s_dates_in_any_time_zone(browser, site, zone: str) -> None:
+    base, _ = site
+    context = browser.new_context(timezone_id=zone)
+    page = context.new_page()
+    for url, plan_type, notice, filed, decided, expected in CASES:
+        page.goto(base + url)
+        assert calculate(page, plan_type, notice, filed, decided) == expected, (url, plan_type, notice)
+    context.close()
+
+
+def test_a_maximum_a_state_may_shorten_prints_no_date_and_a_future_notice_is_refused(browser, site) -> None:
+    base, _ = site
+    page = browser.new_page()
+    page.goto(base + "/medicaid/keytruda/not-medically-necessary/")
+    assert calculate(page, "medicaid-fee-for-service", "2026-01-31", None, None) == []
+    assert "may set less than up to 90 days" in page.inner_text("#calc-result")
+    assert calculate(page, "medicaid-managed-care", "2099-01-01", None, None) == []
+    assert "in the future" in page.inner_text("#calc-result")
+
+
+def test_without_javascript_the_page_says_every_rule_in_words(browser, site) -> None:
+    base, out = site
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + widest_guide(out))
+    assert not page.is_visible("#deadline-calc")
+    rows = page.locator(".deadline-row")
+    assert rows.count() >= 5 and all(
+        re.search(r"\d+ (days|months)", rows.nth(i).inner_text()) for i in range(rows.count())
+    )
+    context.close()
+
+
+def test_worksheet_and_letter_outline_print_on_at_most_two_letter_pages(browser, site, tmp_path) -> None:
+    base, out = site
+    page = browser.new_page()
+    page.goto(base + widest_guide(out))
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="Letter", path=str(tmp_path / "guide-print.pdf"))
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 1 <= pages <= 2, pages
+
+
+def test_no_page_breaks_its_content_security_policy(browser, site) -> None:
+    base, out = site
+    page = browser.new_page()
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    for url in (widest_guide(out), "/", "/plan-types/medicare-advantage/"):
+        page.goto(base + url)
+        page.fill("#calc-notice", "2026-01-31") if url.count("/") > 3 else None
+    assert not [m for m in messages if "Content Security Policy" in m or "Refused to" in m], messages
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core comes from npm (make test-all runs npm ci)")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "guide",
+        "/",
+        "/unitedhealthcare/",
+        "/treatments/keytruda/",
+        "/reasons/step-therapy/",
+        "/plan-types/tricare/",
+        "/a-z/",
+        "/404.html",
+    ],
+)
+def test_axe_finds_no_serious_or_critical_violation_at_phone_width(browser, site, url: str) -> None:
+    base, out = site
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(base + (widest_guide(out) if url == "guide" else url))
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        (v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], bad
+    context.close()
