@@ -328,11 +328,11 @@ def check_guide_budget(pages: list[Page], plan: SitePlan) -> Gate:
     if words and sorted(words)[len(words) // 2] > 1200:
         gate.errors.append(f"median main text {sorted(words)[len(words) // 2]} words is over 1,200")
     gate.errors += [f"{p.url}: {w} words of main text" for p, w in zip(guides, words, strict=True) if w > 2000][:20]
-    titles = [_TITLE.search(p.html).group(1) for p in guides]
+    titles = [html.unescape(_TITLE.search(p.html).group(1)) for p in guides]
     gate.errors += [
         f"{p.url}: title of {len(t)} characters" for p, t in zip(guides, titles, strict=True) if len(t) > 70
     ]
-    descriptions = [p.meta("description") or "" for p in guides]
+    descriptions = [html.unescape(p.meta("description") or "") for p in guides]
     gate.warnings += [
         f"{p.url}: description of {len(d)} characters"
         for p, d in zip(guides, descriptions, strict=True)
@@ -360,7 +360,8 @@ def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
     facts = {}
     for g in plan.guides:
         t = content.treatments[g.treatment]
-        facts[g.url] = PageFacts(t.short_name if t.plural else None, t.kind in ("drug", "biologic"))
+        # Drugs, biologics and devices have FDA labeling; procedures, services and tests do not.
+        facts[g.url] = PageFacts(t.short_name if t.plural else None, t.kind in ("drug", "biologic", "device"))
     for page in pages:
         if page.url in facts:
             gate.errors += [f"{page.url}: {m}" for m in lint_page(page.html, facts[page.url])]

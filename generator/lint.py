@@ -173,13 +173,18 @@ PROGRAM_RULES: dict[str, tuple[str, ...]] = {
     r"42 CFR (§\s*)?(405|414)\b": ("original-medicare", "medicare-advantage"),
     r"42 CFR (§\s*)?438\b": ("medicaid-managed-care",),
     r"42 CFR (§\s*)?431\b": ("medicaid-fee-for-service", "medicaid-managed-care"),
-    r"\b(NCD|LCD)\b": ("original-medicare", "medicare-advantage"),
+    r"\b(NCD|LCD)\b": ("original-medicare", "medicare-advantage"),  # COVERAGE_RULES
     r"32 CFR (§\s*)?199\b": ("tricare",),
     r"5 CFR (§\s*)?890\b": ("fehb",),
 }
 """Rules that bind one program, and the plan types that program covers. (A Medicare Advantage plan
 follows Original Medicare's coverage rules, so 405 and 414 may reach it.)"""
 
+
+COVERAGE_RULES = r"\b(NCD|LCD)\b"
+EVIDENCE = re.compile(r"\bMedicare\b|\bNCD\b|\bLCD\b")
+"""A fact that names Medicare's coverage rule as the standard it compares with uses it as evidence,
+which any payer's appeal may cite; only an unnamed NCD or LCD reads as a rule binding the payer."""
 
 PRIVATE_RULES = r"29 CFR (§\s*)?(2560|2590)\b|45 CFR (§\s*)?(147|156)\b|ERISA|PHS Act"
 """Rules of job-based and individual plans, which reach every plan type outside the programs above."""
@@ -191,9 +196,10 @@ def lint_content(content) -> list[str]:
     for where, fact, implied in _facts_to_scope(content):
         if not fact.cite:
             continue
-        allowed = {pt for pattern, program in PROGRAM_RULES.items() if re.search(pattern, fact.cite) for pt in program}
-        if not allowed:
+        matched = [pattern for pattern in PROGRAM_RULES if re.search(pattern, fact.cite)]
+        if not matched or (matched == [COVERAGE_RULES] and EVIDENCE.search(fact.text)):
             continue
+        allowed = {pt for pattern in matched for pt in PROGRAM_RULES[pattern]}
         if re.search(PRIVATE_RULES, fact.cite):
             programs = {pt for program in PROGRAM_RULES.values() for pt in program}
             allowed |= set(content.plan_types) - programs
@@ -214,7 +220,8 @@ def _facts_to_scope(content):
             for fact in notes:
                 yield f"reason {slug}: plan_type_notes.{pt}", fact, (pt,)
     for slug, t in content.treatments.items():
-        for fact in (t.approved_use, t.pitfall, *t.criteria, *(f for notes in t.reason_notes.values() for f in notes)):
+        # approved_use is shown on the treatment's hub only, which speaks to no one plan type.
+        for fact in (t.pitfall, *t.criteria, *(f for notes in t.reason_notes.values() for f in notes)):
             yield f"treatment {slug}", fact, ()
     for slug, payer in content.payers.items():
         for fact in payer.facts:

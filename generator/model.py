@@ -384,9 +384,9 @@ class GateConfig:
     """Thresholds for `make check`."""
 
     title_min: int = 20
-    title_max: int = 110
+    title_max: int = 70
     description_min: int = 70
-    description_max: int = 170
+    description_max: int = 160
     near_duplicate_similarity: float = 0.9
     min_specific_words: int = 150
     on_thin_page: str = "noindex"

@@ -103,10 +103,10 @@ def test_noindex_page_listed_in_sitemap_fails(site: Path) -> None:
 
 def test_duplicate_and_long_titles_fail(site: Path, content) -> None:
     other = "northwind/entresto/step-therapy/index.html"
-    title = "Entresto denied as not medically necessary by Northwind? How to appeal"
+    title = "Entresto denied as not medically necessary by Northwind?"
     edit(
         site / other,
-        "<title>Entresto denied under step therapy rules by Northwind? How to appeal</title>",
+        "<title>Entresto denied under step therapy rules by Northwind?</title>",
         f"<title>{title}</title>",
     )
     edit(site / GUIDE, 'name="description" content="', 'name="description" content="' + "x" * 200)

@@ -107,6 +107,11 @@ ALLOWED_INVALID = [
         "the payer sells every plan type of the fixture: no other slug can replace or join one",
     ),
     Allowed(
+        r".*applies_to\.[a-z_]+:drop",
+        r"^expected at least one of plan_types",
+        "a scope with its only value dropped is empty, which validation refuses: leave `applies_to` out instead",
+    ),
+    Allowed(
         r"payers/[a-z-]+\.yaml:states(\[\d+\]|:grow)",
         r"^expected either national alone|^expected each item to be one of",
         "a payer that sells nationally says `national` alone: no state can join it, and an edited value is no state code",

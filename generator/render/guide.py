@@ -109,7 +109,7 @@ class GuidePages:
             "names": {"payer": payer.short_name, "treatment": treatment.short_name},
             "h1": h1,
             "answer": self.answer(r),
-            "title": guide_title(payer, treatment, reason, self.site.gates.title_max),
+            "title": guide_title(payer, treatment, reason),
             "description": guide_description(payer, treatment, reason, len(r.plan_types)),
             "canonical": absolute(self.site.base_url, r.page.url),
             "noindex": index in self.plan.noindex,

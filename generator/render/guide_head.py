@@ -18,8 +18,10 @@ from .environment import ascii_html
 _quote = lru_cache(maxsize=4096)(quote_plus)
 """What urlencode does to each key and value; cached, since the values are a few hundred slugs."""
 
+TITLE_TARGET = 60
+"""Results pages cut titles near 60 characters: the first pattern that fits is used."""
 TITLE_HARD_MAX = 70
-"""No title is longer, whatever the names: results pages cut titles near 60 characters."""
+"""No title is longer, whatever the names."""
 DESCRIPTION_RANGE = (120, 160)
 
 
@@ -36,20 +38,26 @@ def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def guide_title(payer: Payer, treatment: Treatment, reason: Reason, limit: int) -> str:
+def guide_title(payer: Payer, treatment: Treatment, reason: Reason, limit: int = TITLE_TARGET) -> str:
     """The first pattern that fits `limit`; with long names, the shortest pattern (never over TITLE_HARD_MAX)."""
     t, p = capitalized(treatment.short_name), payer.short_name
+    # "denied as not medically necessary" → "not medically necessary"
+    phrase = reason.title_phrase.split(" ", 2)[-1] if reason.title_phrase.startswith("denied ") else reason.title_phrase
     candidates = [
         f"{t} {reason.title_phrase} by {p}? How to appeal",
         f"{t} {reason.title_phrase} by {p}?",
-        f"{t} denied by {p}: {reason.name.lower()}",
-        f"{t}, {p}: {reason.name.lower()}",
+        f"{t} denied by {p}: {phrase}",
+        f"{t}: {phrase} ({p})",
     ]
     fitting = [c for c in candidates if len(c) <= limit]
     if fitting:
         return fitting[0]
     shortest = min(candidates, key=len)
-    return shortest if len(shortest) <= TITLE_HARD_MAX else shortest[: TITLE_HARD_MAX - 1].rstrip() + "…"
+    if len(shortest) <= TITLE_HARD_MAX:
+        return shortest
+    # Shorten the treatment's name, never the reason or the payer, so that titles stay unique.
+    room = TITLE_HARD_MAX - len(f"…: {phrase} ({p})")
+    return f"{t[:room].rstrip()}…: {phrase} ({p})"
 
 
 def guide_description(payer: Payer, treatment: Treatment, reason: Reason, plan_count: int) -> str:
@@ -57,15 +65,21 @@ def guide_description(payer: Payer, treatment: Treatment, reason: Reason, plan_c
     p, t = payer.short_name, treatment.short_name
     kinds = "your plan type" if plan_count == 1 else f"each of {plan_count} plan types"
     start = f"{p} denied {t} ({reason.name.lower()})?"
-    candidates = [
-        f"{start} Your appeal deadline for {kinds}, what {p}'s policy asks for, a criteria worksheet and a letter outline.",
-        f"{start} Your appeal deadline for {kinds}, what {p}'s policy asks for, and a criteria worksheet.",
-        f"{start} Appeal deadlines for {kinds}, the policy's criteria and a worksheet.",
-        f"{start} Appeal deadlines, the policy's criteria, a worksheet and a letter outline.",
+    tails = [
+        f"Your appeal deadline for {kinds}, what {p}'s policy asks for, a criteria worksheet and a letter outline.",
+        f"Your appeal deadline for {kinds}, what {p}'s policy asks for, and a criteria worksheet.",
+        f"Appeal deadlines for {kinds}, the policy's criteria and a worksheet.",
+        "Appeal deadlines, the policy's criteria, a worksheet and a letter outline.",
+        "Appeal deadlines, criteria and a worksheet.",
+        "Deadlines and criteria.",
     ]
+    candidates = [f"{start} {tail}" for tail in tails]
     low, high = DESCRIPTION_RANGE
     fitting = [c for c in candidates if low <= len(c) <= high]
-    return fitting[0] if fitting else min(candidates, key=lambda c: abs(len(c) - (low + high) // 2))
+    if fitting:
+        return fitting[0]
+    short = [c for c in candidates if len(c) <= high]
+    return max(short, key=len) if short else min(candidates, key=len)
 
 
 def breadcrumbs(payer: Payer, treatment: Treatment, reason: Reason) -> list[Link]:
