@@ -100,6 +100,17 @@ def _contains(scoped: tuple[str, ...], page: str | None) -> bool:
 EVERYWHERE = Scope()
 
 
+class Scoped:
+    """A record shown only where its `scope` matches the page."""
+
+    __slots__ = ()
+    scope: Scope
+
+    def applies(self, to: Audience) -> bool:
+        """Whether a page for `to` shows this record."""
+        return self.scope.applies(to)
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     """Where a fact comes from: a regulation, label or document, and an address if seen."""
@@ -109,7 +120,7 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(Scoped):
     """One sentence a person could act on, with its citation beside it, and where it applies."""
 
     text: str
@@ -119,13 +130,9 @@ class Fact:
     context: bool = False
     """In a list of criteria: background, not something a fact in the person's chart can meet."""
 
-    def applies(self, to: Audience) -> bool:
-        """Whether a page for `to` shows this fact."""
-        return self.scope.applies(to)
-
 
 @dataclass(frozen=True, slots=True)
-class HelpEntry:
+class HelpEntry(Scoped):
     """Free help for people with some plan types: who they are, what they do, and where to reach them."""
 
     name: str
@@ -133,10 +140,6 @@ class HelpEntry:
     cite: str
     url: str | None = None
     scope: Scope = EVERYWHERE
-
-    def applies(self, to: Audience) -> bool:
-        """Whether a page for `to` lists this help."""
-        return self.scope.applies(to)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,22 +9,12 @@ from conftest import ROOT, fill
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
+from test_urls import SEEDS
 
 from generator.markdown import render_markdown
 from generator.placeholders import fill_html
 from generator.render.environment import _jsonld, escape_output, make_environment
 
-# pelican's slugify table as seeds: punctuation, accents, case and spaces
-SEEDS = [
-    "this is a test",
-    "this → is ← a ↑ test",
-    "this--is---a test",
-    "unicode測試許功蓋，你看到了嗎？",
-    "大飯原発４号機、１８日夜起動へ",
-    "Ocrevus (ocrelizumab)",
-    "AAT augmentation therapy",
-    "Blue Cross & Blue Shield",
-]
 DANGEROUS = re.compile(
     r"<(?!/?(p|em|strong|code|pre|h[1-6]|ul|ol|li|a|blockquote|hr|br|table|thead|tbody|tr|th|td|img)\b)[a-zA-Z!/]"
 )
