@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import html
 import json
 import random
@@ -11,65 +10,29 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .build import build_site, load_and_plan
-from .lint import PageFacts, lint_content, lint_page
+from .gates import TITLE, Gate, Page, spread
+from .guide_gates import check_guide_budget, check_prose, check_uniqueness
 from .model import Content
 from .paths import Paths
 from .plan import SitePlan
 from .progress import terminal_progress
 from .readability import grade_level
-from .uniqueness import main_text, measure_guides
 from .urls import path_prefix
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 SCHEMAS = Path(__file__).parent / "schemas"
 VNU_JAR = Path("node_modules/vnu-jar/build/dist/vnu.jar")
 
-_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
-_META = re.compile(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">')
 _CANONICAL = re.compile(r'<link rel="canonical" href="([^"]+)">')
 _HREF = re.compile(r'<a [^>]*?href="([^"]+)"')
 _ID = re.compile(r'\sid="([^"]+)"')
 _JSONLD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
-
-
-@dataclass
-class Gate:
-    """One quality gate's outcome."""
-
-    name: str
-    threshold: str
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    figures: dict = field(default_factory=dict)
-
-    @property
-    def status(self) -> str:
-        """FAIL when any error, WARN when only warnings, else PASS."""
-        return "FAIL" if self.errors else "WARN" if self.warnings else "PASS"
-
-
-@dataclass
-class Page:
-    """What the gates read from one built HTML file."""
-
-    rel: str
-    url: str
-    html: str
-    redirect: bool
-    noindex: bool
-
-    def meta(self, name: str) -> str | None:
-        """The content of a <meta name|property=...> tag."""
-        for key, value in _META.findall(self.html):
-            if key == name:
-                return value
-        return None
 
 
 def read_site(out: Path, base_url: str) -> list[Page]:
@@ -179,7 +142,7 @@ def check_titles(pages: list[Page], gates) -> Gate:
     for page in pages:
         if page.redirect or page.url == "/404.html":
             continue
-        title = html.unescape((_TITLE.findall(page.html) or [""])[0])
+        title = html.unescape((TITLE.findall(page.html) or [""])[0])
         description = html.unescape(page.meta("description") or "")
         lengths["title"].append(len(title))
         lengths["description"].append(len(description))
@@ -192,7 +155,7 @@ def check_titles(pages: list[Page], gates) -> Gate:
             seen.setdefault(value, page.url)
             if not low <= len(value) <= high:
                 gate.errors.append(f"{page.url}: {kind} is {len(value)} characters; expected {low}-{high}")
-    gate.figures = {k: _spread(v) for k, v in lengths.items()}
+    gate.figures = {k: spread(v) for k, v in lengths.items()}
     return gate
 
 
@@ -278,98 +241,6 @@ def _under(path: Path, out: Path) -> Path:
     return path
 
 
-def check_uniqueness(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
-    """How much of each indexable guide is its own (uniqueness.py), against the page-design bars.
-
-    Reported, not yet enforced: the build still marks near-copies noindex by the older gate
-    (near_duplicate_similarity, min_specific_words), and these bars need more payer-specific
-    content before most guides can pass them.
-    """
-    bars = GUIDE_BARS
-    gate = Gate(
-        "guide uniqueness",
-        f"own-shingle share median >= {bars['own_share_median']}; nearest sibling < {bars['nearest_max']}",
-    )
-    guides = {p.url: p.html for p in pages if p.url in _guide_urls(plan) and not p.noindex}
-    measures = measure_guides(guides, content, plan)
-    failing = [m for m in measures if m.own_share < bars["own_share_min"] or m.nearest >= bars["nearest_max"]]
-    shares = [m.own_share for m in measures]
-    if shares and sorted(shares)[len(shares) // 2] < bars["own_share_median"]:
-        gate.warnings.append(
-            f"median own-shingle share {sorted(shares)[len(shares) // 2]:.3f} is under {bars['own_share_median']}"
-        )
-    gate.warnings += [
-        f"{m.url}: own share {m.own_share:.2f}, {m.nearest:.2f} like {m.nearest_url}" for m in failing[:20]
-    ]
-    gate.figures = {
-        "indexable_guides": len(measures),
-        "passing_both_bars": len(measures) - len(failing),
-        "own_share": _spread(shares),
-        "nearest_sibling": _spread([m.nearest for m in measures]),
-        "main_text_words": _spread([m.words for m in measures]),
-        "failing": len(failing),
-    }
-    return gate
-
-
-def _guide_urls(plan: SitePlan) -> set[str]:
-    return {g.url for g in plan.guides}
-
-
-GUIDE_BARS = {"own_share_median": 0.35, "own_share_min": 0.35, "nearest_max": 0.85}
-
-
-def check_guide_budget(pages: list[Page], plan: SitePlan) -> Gate:
-    """Main text at most 2,000 words (median 1,200), titles at most 70 characters, descriptions 120-160,
-    and a guide's HTML, CSS and script at most 20 KB gzipped."""
-    gate = Gate("guide budget", "words median <= 1200, max 2000; title <= 70; description 120-160; <= 20 KB gzipped")
-    guides = [p for p in pages if p.url in _guide_urls(plan)]
-    words = [len(main_text(p.html).split()) for p in guides]
-    if words and sorted(words)[len(words) // 2] > 1200:
-        gate.errors.append(f"median main text {sorted(words)[len(words) // 2]} words is over 1,200")
-    gate.errors += [f"{p.url}: {w} words of main text" for p, w in zip(guides, words, strict=True) if w > 2000][:20]
-    titles = [html.unescape(_TITLE.search(p.html).group(1)) for p in guides]
-    gate.errors += [
-        f"{p.url}: title of {len(t)} characters" for p, t in zip(guides, titles, strict=True) if len(t) > 70
-    ]
-    descriptions = [html.unescape(p.meta("description") or "") for p in guides]
-    gate.warnings += [
-        f"{p.url}: description of {len(d)} characters"
-        for p, d in zip(guides, descriptions, strict=True)
-        if not 120 <= len(d) <= 160
-    ][:20]
-    shared = sum(len(gzip.compress(path.read_bytes())) for path in STATIC_PARTS if path.exists())
-    sizes = [len(gzip.compress(p.html.encode("utf-8"))) + shared for p in guides]
-    gate.errors += [f"{p.url}: {s:,} bytes gzipped" for p, s in zip(guides, sizes, strict=True) if s > 20_000][:20]
-    gate.figures = {
-        "main_text_words": _spread(words),
-        "titles_over_60": sum(len(t) > 60 for t in titles),
-        "title_length": _spread([len(t) for t in titles]),
-        "description_length": _spread([len(d) for d in descriptions]),
-        "gzipped_bytes_with_css_and_script": _spread(sizes),
-    }
-    return gate
-
-
-STATIC_PARTS = [Path(__file__).parent.parent / "static" / name for name in ("style.css", "deadline.js")]
-
-
-def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
-    """The prose lint (lint.py) over every guide, and program rules scoped to their program."""
-    gate = Gate("prose lint", "no broken joins, empty headings, repeats, unused sources, unscoped program rules")
-    facts = {}
-    for g in plan.guides:
-        t = content.treatments[g.treatment]
-        # Drugs, biologics and devices have FDA labeling; procedures, services and tests do not.
-        facts[g.url] = PageFacts(t.short_name if t.plural else None, t.kind in ("drug", "biologic", "device"))
-    for page in pages:
-        if page.url in facts:
-            gate.errors += [f"{page.url}: {m}" for m in lint_page(page.html, facts[page.url])]
-    gate.errors += lint_content(content)
-    gate.figures = {"guides_checked": len(facts), "problems": len(gate.errors)}
-    return gate
-
-
 def check_facts(content: Content, today: date) -> Gate:
     """Plan-type numbers and treatments carry citations and review dates; old reviews warn."""
     g = content.site.gates
@@ -427,28 +298,13 @@ def check_readability(content: Content) -> Gate:
     if median > limit:
         gate.errors.append(f"median grade {median} is above the limit {limit}")
     gate.warnings += [f"{k}: grade {v}" for k, v in sorted(scored.items(), key=lambda kv: -kv[1]) if v > limit + 2][:15]
-    gate.figures = {"blocks": len(values), "grade": _spread(values), "over_limit": sum(v > limit for v in values)}
+    gate.figures = {"blocks": len(values), "grade": spread(values), "over_limit": sum(v > limit for v in values)}
     return gate
 
 
-def _spread(values: list[float]) -> dict:
-    """Min, quartiles, p90 and max of a list of numbers."""
-    if not values:
-        return {}
-    v = sorted(values)
-
-    def at(q: float) -> float:
-        return v[min(len(v) - 1, int(q * len(v)))]
-
-    return {
-        "min": v[0],
-        "p10": at(0.1),
-        "p25": at(0.25),
-        "median": at(0.5),
-        "p75": at(0.75),
-        "p90": at(0.9),
-        "max": v[-1],
-    }
+def guide_gates(pages: list[Page], content: Content, plan: SitePlan) -> list[Gate]:
+    """The guide page's own gates (guide_gates.py): uniqueness, budget and prose."""
+    return [check_uniqueness(pages, content, plan), check_guide_budget(pages, plan), check_prose(pages, content, plan)]
 
 
 def run_checks(paths: Paths, base_url: str | None, quick: bool, report: Path, today: date | None = None) -> int:
@@ -466,9 +322,7 @@ def run_checks(paths: Paths, base_url: str | None, quick: bool, report: Path, to
         check_titles(pages, content.site.gates),
         check_jsonld(pages),
         check_html(pages, paths.out, sample),
-        check_uniqueness(pages, content, plan),
-        check_guide_budget(pages, plan),
-        check_prose(pages, content, plan),
+        *guide_gates(pages, content, plan),
         check_facts(content, today or date.today()),
         check_readability(content),
     ]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .model import Content
 
 if TYPE_CHECKING:
-    from .plan import GuidePage
+    from .pages import GuidePage
 
 
 def _take(pool: list[int], seed: int, limit: int, chosen: list[int], own: int) -> None:

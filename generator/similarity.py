@@ -23,7 +23,7 @@ from .incremental.memo import Memo, fingerprint
 from .model import Content, Fact
 
 if TYPE_CHECKING:
-    from .plan import GuidePage, SitePlan
+    from .pages import GuidePage, SitePlan
 
 CHROME_WORDS = 260
 """Words every guide page carries whatever its content: headings, next steps, footer."""

@@ -36,6 +36,7 @@ from .model import (
     Treatment,
 )
 from .placeholders import TEXT_PLACEHOLDERS, unknown_placeholders
+from .references import Records, check_references
 from .safe_links import SAFE_LINK_RULE
 from .scope import KNOWN_PLAN_TYPES, read_scope, read_states
 from .urls import slugify
@@ -61,7 +62,7 @@ def validate_content(raw: RawContent, base_url: str | None = None) -> Content:
     payers = _records(raw.payers, _payer, errors)
     pairs = _pairs(raw.pairs, errors)
     free_help = _free_help(raw.help, errors)
-    _check_references(plan_types, reasons, treatments, payers, pairs, raw, errors)
+    check_references(Records(plan_types, reasons, treatments, payers, pairs), raw, errors)
     if errors or site is None:
         raise BuildError(errors)
     pair_map = {(p.payer, p.treatment): p for p in pairs.values()}
@@ -372,134 +373,3 @@ def _pairs(files: list[RawFile], errors: list[ContentError]) -> dict[str, PairNo
         )
         f.finish()
     return pairs
-
-
-def _check_references(
-    plan_types: dict[str, PlanType],
-    reasons: dict[str, Reason],
-    treatments: dict[str, Treatment],
-    payers: dict[str, Payer],
-    pairs: dict[str, PairNote],
-    raw: RawContent,
-    errors: list[ContentError],
-) -> None:
-    folder = raw.root.name
-    unreadable = {f.path.stem for f in raw.plan_types + raw.reasons + raw.treatments + raw.payers if f.errors}
-
-    def ref(file: RawFile, field: str, slug: str, known: dict, kind: str, sub: str, ext: str) -> None:
-        # A file that failed to load has its own error; don't repeat it at every reference.
-        if slug and slug not in known and slug not in unreadable:
-            line = file.data.line_of(field.split(".")[0])
-            errors.append(
-                ContentError(file.shown, line, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})")
-            )
-
-    files = {
-        kind: {f.path.stem: f for f in group}
-        for kind, group in (("reason", raw.reasons), ("treatment", raw.treatments), ("payer", raw.payers))
-    }
-    for slug, reason in reasons.items():
-        file = files["reason"][slug]
-        for pt in reason.plan_types:
-            ref(file, "plan_types", pt, plan_types, "plan type", "plan-types", ".yaml")
-        for pt in reason.plan_type_notes:
-            ref(file, f"plan_type_notes.{pt}", pt, plan_types, "plan type", "plan-types", ".yaml")
-            if pt in plan_types and pt not in reason.plan_types:
-                errors.append(
-                    ContentError(
-                        file.shown,
-                        file.data.line_of("plan_type_notes"),
-                        f"plan_type_notes.{pt}",
-                        "notes for a plan type this reason does not list in plan_types",
-                    )
-                )
-    for slug, treatment in treatments.items():
-        file = files["treatment"][slug]
-        for r in treatment.reasons:
-            ref(file, "reasons", r, reasons, "reason", "reasons", ".yaml")
-            if r in reasons and treatment.kind and treatment.kind not in reasons[r].kinds:
-                errors.append(
-                    ContentError(
-                        file.shown,
-                        file.data.line_of("reasons"),
-                        "reasons",
-                        f"reason {r!r} does not apply to kind {treatment.kind!r} (it applies to {', '.join(reasons[r].kinds)})",
-                    )
-                )
-        for r in treatment.reason_notes:
-            ref(file, f"reason_notes.{r}", r, reasons, "reason", "reasons", ".yaml")
-            if r in reasons and r not in treatment.reasons:
-                errors.append(
-                    ContentError(
-                        file.shown,
-                        file.data.line_of("reason_notes"),
-                        f"reason_notes.{r}",
-                        "a note for a reason not listed in reasons",
-                    )
-                )
-    for slug, payer in payers.items():
-        file = files["payer"][slug]
-        for pt in payer.plan_types:
-            ref(file, "plan_types", pt, plan_types, "plan type", "plan-types", ".yaml")
-        for rule in payer.exclude:
-            ref(file, "exclude.treatment", rule.treatment or "", treatments, "treatment", "treatments", ".md")
-            ref(file, "exclude.reason", rule.reason or "", reasons, "reason", "reasons", ".yaml")
-    for shown, pair in pairs.items():
-        for field, slug, known, kind, sub, ext in (
-            ("payer", pair.payer, payers, "payer", "payers", ".yaml"),
-            ("treatment", pair.treatment, treatments, "treatment", "treatments", ".md"),
-        ):
-            if slug not in known and slug not in unreadable:
-                errors.append(
-                    ContentError(shown, 1, field, f"no {kind} {slug!r} (looked for {folder}/{sub}/{slug}{ext})")
-                )
-        sold = payers[pair.payer].plan_types if pair.payer in payers else ()
-        for pt in pair.plan_types:
-            if pt not in sold and pair.payer in payers:
-                file = next(f for f in raw.pairs if f.shown == shown)
-                errors.append(
-                    ContentError(
-                        shown,
-                        file.data.line_of("plan_types"),
-                        "plan_types",
-                        f"{pt!r} is not one of {pair.payer}'s plan_types ({', '.join(sold)})",
-                    )
-                )
-    _check_redirects(treatments, files["treatment"], errors)
-    _check_redirects(payers, files["payer"], errors)
-
-
-def _check_redirects(records: dict, files: dict[str, RawFile], errors: list[ContentError]) -> None:
-    claimed: dict[str, str] = {}
-    for slug, record in records.items():
-        for old in record.redirect_from:
-            file = files[slug]
-            problem = check_slug(old)
-            if problem:
-                errors.append(
-                    ContentError(
-                        file.shown,
-                        file.data.line_of("redirect_from"),
-                        "redirect_from",
-                        problem.replace("; rename the file", ""),
-                    )
-                )
-            elif old in records:
-                errors.append(
-                    ContentError(
-                        file.shown,
-                        file.data.line_of("redirect_from"),
-                        "redirect_from",
-                        f"{old!r} is the slug of an existing record; a redirect would hide it",
-                    )
-                )
-            elif old in claimed:
-                errors.append(
-                    ContentError(
-                        file.shown,
-                        file.data.line_of("redirect_from"),
-                        "redirect_from",
-                        f"duplicate slug {old!r}: {claimed[old]} redirects it too",
-                    )
-                )
-            claimed.setdefault(old, file.shown)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -17,11 +16,9 @@ from ..plan import GuidePage
 from ..urls import absolute, hub_url
 from .deadlines import deadline_rows
 from .environment import ascii_html
+from .fragments import Shared
 from .guide_head import RelatedLinks, breadcrumbs, capitalized, cta_url, guide_description, guide_jsonld, guide_title
 from .sources import Cited, PageSources
-
-if TYPE_CHECKING:
-    from .renderer import Renderer
 
 MAX_NEXT_STEPS = 7
 
@@ -47,14 +44,14 @@ class GuideRecords:
 class GuidePages:
     """Renders guide pages; shares the renderer's templates and Markdown cache."""
 
-    def __init__(self, renderer: Renderer) -> None:
-        self.content = renderer.content
-        self.plan = renderer.plan
-        self.site = renderer.site
-        self.prefix = renderer.prefix
-        self.markdown = renderer.markdown
-        self._render = renderer.render_template
-        self.related = RelatedLinks(renderer.content, renderer.plan, renderer.prefix)
+    def __init__(self, shared: Shared) -> None:
+        self.content = shared.content
+        self.plan = shared.plan
+        self.site = shared.content.site
+        self.prefix = shared.prefix
+        self.markdown = shared.markdown
+        self._render = shared.render_template
+        self.related = RelatedLinks(shared.content, shared.plan, shared.prefix)
 
     def warm_up(self, guides: Iterable[int]) -> None:
         """Render the Markdown of these guides' notes and pair bodies before forking, so workers share it."""

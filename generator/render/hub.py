@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..model import Payer, Reason, Treatment
 from ..placeholders import fill_html
 from ..plan import HubPage
 from ..urls import absolute, hub_url
-
-if TYPE_CHECKING:
-    from .renderer import Renderer
+from .fragments import Shared
 
 PAGE_TEMPLATES = {
     "home": "home.html",
@@ -41,13 +38,13 @@ HUB_GROUPS = {"payer": "treatment", "treatment": "payer", "reason": "treatment"}
 class HubPages:
     """Renders site pages; shares the renderer's templates and fragment cache."""
 
-    def __init__(self, renderer: Renderer) -> None:
-        self.content = renderer.content
-        self.plan = renderer.plan
-        self.site = renderer.site
-        self.fragment = renderer.fragment
-        self.markdown = renderer.markdown
-        self._render = renderer.render_template
+    def __init__(self, shared: Shared) -> None:
+        self.content = shared.content
+        self.plan = shared.plan
+        self.site = shared.content.site
+        self.fragment = shared.fragment
+        self.markdown = shared.markdown
+        self._render = shared.render_template
 
     def render(self, hub: HubPage) -> str:
         """Render a site page (home, a hub, the A–Z index or the 404 page), placeholders filled as on a guide."""

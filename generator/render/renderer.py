@@ -15,6 +15,7 @@ from ..model import Content
 from ..plan import SitePlan
 from ..urls import path_prefix
 from .environment import ascii_html, links_under, make_environment, template_error
+from .fragments import Shared
 from .guide import GuidePages
 from .hub import HubPages
 from .sources import marks
@@ -33,8 +34,9 @@ class Renderer:
         self._templates: dict[str, Template] = {}
         self._fragments: dict[tuple, Markup] = {}
         self.env.filters["marks"] = marks
-        self.guides = GuidePages(self)
-        self.hubs = HubPages(self)
+        shared = Shared(content, plan, self.prefix, self.render_template, self.fragment, self.markdown)
+        self.guides = GuidePages(shared)
+        self.hubs = HubPages(shared)
 
     def template(self, name: str) -> Template:
         """A compiled template; template errors name the file and line."""
