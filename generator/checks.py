@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .build import build_site, load_and_plan
 from .gates import TITLE, Gate, Page, spread
-from .guide_gates import check_guide_budget, check_prose, check_uniqueness
+from .guide_gates import check_guide_budget, check_pairs, check_prose, check_uniqueness
 from .model import Content
 from .paths import Paths
 from .plan import SitePlan
@@ -304,7 +304,8 @@ def check_readability(content: Content) -> Gate:
 
 def guide_gates(pages: list[Page], content: Content, plan: SitePlan) -> list[Gate]:
     """The guide page's own gates (guide_gates.py): uniqueness, budget and prose."""
-    return [check_uniqueness(pages, content, plan), check_guide_budget(pages, plan), check_prose(pages, content, plan)]
+    gates = [check_uniqueness(pages, content, plan), check_guide_budget(pages, plan), check_prose(pages, content, plan)]
+    return [*gates, check_pairs(content, plan, date.today())]
 
 
 def run_checks(paths: Paths, base_url: str | None, quick: bool, report: Path, today: date | None = None) -> int:

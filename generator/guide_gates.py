@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import html
+from datetime import date
 from pathlib import Path
 
 from .gates import TITLE, Gate, Page, spread
@@ -103,4 +104,40 @@ def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
             gate.errors += [f"{page.url}: {m}" for m in lint_page(page.html, facts[page.url])]
     gate.errors += lint_content(content)
     gate.figures = {"guides_checked": len(facts), "problems": len(gate.errors)}
+    return gate
+
+
+PAIR_REVIEW_DAYS = 180
+"""A payer's own policy changes often: a pair read longer ago than this is due for a second reading."""
+
+
+def check_pairs(content: Content, plan: SitePlan, today: date) -> Gate:
+    """How many of each payer's guides have its own policy for the treatment, and pairs due for review."""
+    gate = Gate("payer policies (pairs)", f"reported per payer; read within {PAIR_REVIEW_DAYS} days")
+    per_payer: dict[str, list[int]] = {}
+    for g in plan.guides:
+        pair = content.pairs.get((g.payer, g.treatment))
+        has_pair = bool(pair and set(pair.plan_types) & set(g.plan_types))
+        per_payer.setdefault(g.payer, [0, 0])
+        per_payer[g.payer][0] += has_pair
+        per_payer[g.payer][1] += 1
+    for (payer, treatment), pair in sorted(content.pairs.items()):
+        age = (today - pair.last_reviewed).days
+        if age > PAIR_REVIEW_DAYS:
+            gate.warnings.append(f"pair {payer}/{treatment}: read {pair.last_reviewed} ({age} days ago)")
+        if pair.policy.copy and not all(
+            "copy" in (c.cite or "").lower() or "summary" in (c.cite or "").lower() for c in pair.criteria
+        ):
+            gate.warnings.append(f"pair {payer}/{treatment}: read in a copy, but a criterion's cite does not say so")
+    indexable = [g for i, g in enumerate(plan.guides) if i not in plan.noindex]
+    with_pair = sum(
+        1
+        for g in indexable
+        if (p := content.pairs.get((g.payer, g.treatment))) and set(p.plan_types) & set(g.plan_types)
+    )
+    gate.figures = {
+        "pairs": len(content.pairs),
+        "guides_with_pair_by_payer": {payer: f"{n}/{total}" for payer, (n, total) in sorted(per_payer.items())},
+        "indexable_guides_with_pair_share": round(with_pair / len(indexable), 3) if indexable else 0.0,
+    }
     return gate

@@ -196,3 +196,17 @@ def test_run_checks_passes_on_fixture_and_writes_a_report(tmp_path: Path, monkey
     assert (tmp_path / "check.json").is_file()
     build(FIXTURE, out)  # nothing to do: the check built it already
     assert load_and_plan(fixture_paths(FIXTURE, out))[1].guides
+
+
+def test_pairs_are_counted_per_payer_and_a_copy_must_say_so(content) -> None:
+    from generator.guide_gates import check_pairs
+
+    plan = plan_pages(content)
+    gate = check_pairs(content, plan, date(2026, 12, 1))
+    assert gate.figures["pairs"] == 1 and gate.figures["guides_with_pair_by_payer"]["northwind"].startswith("2/")
+    pair = content.pairs["northwind", "entresto"]
+    copied = replace(pair, policy=replace(pair.policy, copy="a mirror"))
+    stale = replace(content, pairs={("northwind", "entresto"): copied})
+    warnings = check_pairs(stale, plan, date(2027, 12, 1)).warnings
+    assert any("read in a copy, but a criterion's cite does not say so" in w for w in warnings)
+    assert any("days ago" in w for w in warnings)
