@@ -12,6 +12,7 @@ from .faults import Fault
 from .incremental.fingerprints import CODE_FINGERPRINT, digest, source_fingerprint
 from .incremental.manifest import Manifest, ManifestHead
 from .incremental.memo import Memo
+from .incremental.reads import reading
 from .lock import output_lock
 from .parallel import fork_map, workers_for
 from .paths import Paths, cache_path, refuse_unsafe_output
@@ -22,7 +23,7 @@ from .write import Batch, Published, discard_unfinished
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .incremental.outputs import Output
+    from .incremental.outputs import Output, ReadKeys
     from .model import Content
     from .plan import SitePlan
     from .render import Renderer
@@ -56,8 +57,8 @@ def build_site(
         steps.done("manifest")
         memo = Memo(previous=previous.memo if previous.code == CODE_FINGERPRINT else {})
         content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), steps)
-        outputs, renderer = plan_outputs(content, plan, paths, steps)
-        work = Work.compare(outputs, previous, static_inputs(paths.static))
+        outputs, keys, renderer = plan_outputs(content, plan, paths, steps)
+        work = Work.compare(outputs, keys, previous, static_inputs(paths.static))
         steps.done("outputs")
         work.refuse_shrink(paths.out, allow_shrink)
         collector.resume()
@@ -95,13 +96,16 @@ def load_and_plan(
     return content, plan
 
 
-def plan_outputs(content: Content, plan: SitePlan, paths: Paths, steps: Steps) -> tuple[list[Output], Renderer]:
-    """Every output file with its key, and the renderer that will make them."""
+def plan_outputs(
+    content: Content, plan: SitePlan, paths: Paths, steps: Steps
+) -> tuple[list[Output], ReadKeys, Renderer]:
+    """Every output file, how a page's key follows from what it reads, and the renderer that will make them."""
     from .incremental.outputs import plan_outputs as outputs_of
     from .render import Renderer
 
     steps.done("imports")
-    return outputs_of(content, plan, paths), Renderer(content, plan, paths.templates)
+    outputs, keys = outputs_of(content, plan, paths)
+    return outputs, keys, Renderer(content, plan, paths.templates)
 
 
 def refuse_base_url(site_base_url: str, given: str | None, paths: Paths) -> None:
@@ -129,17 +133,34 @@ class Work:
     previous: Manifest
     static: dict[str, str]
     """Each static file's fingerprint: its bytes are its only input."""
+    keys: ReadKeys
+    inputs: dict[str, str]
+    """Each output's key: a site file's from what it lists, a page's from what it read."""
+    reads: dict[str, list[str]]
+    """What each page read when it was last rendered (kept pages keep the last build's)."""
     results: dict[str, str] = field(default_factory=dict)
     """Each output's bytes' fingerprint, filled in as files are kept and written."""
 
     @classmethod
-    def compare(cls, outputs: list[Output], previous: Manifest, static: dict[str, str]) -> Work:
-        """Outputs whose key changed or whose file the last build did not write are stale."""
-        old_keys, old_files = previous.inputs, previous.outputs
-        stale = [o for o in outputs if old_keys.get(o.rel) != o.key or o.rel not in old_files]
+    def compare(cls, outputs: list[Output], keys: ReadKeys, previous: Manifest, static: dict[str, str]) -> Work:
+        """Outputs whose key changed or whose file the last build did not write are stale.
+
+        A page is stale when what it read last time fingerprints differently now, or when no
+        build has rendered it yet.
+        """
+        old_keys, old_files, old_reads = previous.inputs, previous.outputs, previous.reads
+        inputs, reads, stale = {}, {}, []
+        for o in outputs:
+            if o.kind == "file":
+                inputs[o.rel] = o.key
+            elif o.rel in old_reads:
+                reads[o.rel] = old_reads[o.rel]
+                inputs[o.rel] = keys.key(o, old_reads[o.rel])
+            if o.rel not in inputs or old_keys.get(o.rel) != inputs[o.rel] or o.rel not in old_files:
+                stale.append(o)
         wanted = {o.rel for o in outputs} | set(static)
         removed = sorted(set(old_files) - wanted)
-        return cls(outputs, stale, removed, previous, static)
+        return cls(outputs, stale, removed, previous, static, keys, inputs, reads)
 
     def wanted(self) -> set[str]:
         """Every file the new build publishes."""
@@ -159,8 +180,8 @@ class Work:
 
     def manifest(self, source: str, pages: int, memo: Memo) -> Manifest:
         """The manifest this build commits."""
-        inputs = {o.rel: o.key for o in self.outputs} | self.static
-        return Manifest(inputs, self.results, source, pages, CODE_FINGERPRINT, memo.current)
+        inputs = {o.rel: self.inputs[o.rel] for o in self.outputs} | self.static
+        return Manifest(inputs, self.results, source, pages, CODE_FINGERPRINT, memo.current, self.reads)
 
 
 @dataclass(frozen=True)
@@ -200,10 +221,14 @@ def _render_all(r: Rendering, outputs: list[Output]) -> list[str]:
     changed: list[str] = []
     done = 0
     for results in fork_map(_render_one, _Job(r.renderer, r.batch, outputs), range(len(outputs)), workers, chunk=64):
-        for rel, fingerprint, was_changed in results:
-            r.work.results[rel] = fingerprint
+        for index, fingerprint, was_changed, reads in results:
+            output = outputs[index]
+            r.work.results[output.rel] = fingerprint
+            if output.kind != "file":
+                r.work.reads[output.rel] = reads
+                r.work.inputs[output.rel] = r.work.keys.key(output, reads)
             if was_changed:
-                changed.append(rel)
+                changed.append(output.rel)
         done += len(results)
         if r.progress:
             r.progress(done, len(outputs))
@@ -219,11 +244,13 @@ class _Job:
     outputs: list[Output]
 
 
-def _render_one(job: _Job, index: int) -> tuple[str, str, bool]:
-    """Render and write one output: its path, the hash of its bytes, and whether they changed."""
+def _render_one(job: _Job, index: int) -> tuple[int, str, bool, list[str]]:
+    """Render and write one output: its index, the hash of its bytes, whether they changed, what it read."""
     output = job.outputs[index]
-    fingerprint, changed = job.batch.add(output.rel, job.renderer.render(output).encode("utf-8"))
-    return output.rel, fingerprint, changed
+    with reading() as reads:
+        text = job.renderer.render(output)
+    fingerprint, changed = job.batch.add(output.rel, text.encode("utf-8"))
+    return index, fingerprint, changed, sorted(reads)
 
 
 def static_inputs(static: Path) -> dict[str, str]:

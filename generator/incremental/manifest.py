@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 
 MANIFEST = ".build-manifest.json"
-MANIFEST_VERSION = 6
+MANIFEST_VERSION = 7
 
 
 @dataclass
@@ -22,6 +22,8 @@ class Manifest:
     pages: int = 0
     code: str = ""
     memo: dict[str, list] = field(default_factory=dict)
+    reads: dict[str, list[str]] = field(default_factory=dict)
+    """What each page read when it was rendered (reads.py): its key's inputs."""
 
     @classmethod
     def read(cls, out: Path) -> Manifest:
@@ -30,7 +32,15 @@ class Manifest:
             data = orjson.loads((out / MANIFEST).read_bytes())
             if data.get("version") != MANIFEST_VERSION:
                 return cls()
-            return cls(data["inputs"], data["outputs"], data["source"], data["pages"], data["code"], data["memo"])
+            return cls(
+                data["inputs"],
+                data["outputs"],
+                data["source"],
+                data["pages"],
+                data["code"],
+                data["memo"],
+                data["reads"],
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
 
@@ -53,7 +63,8 @@ class Manifest:
             }
         )
         body = orjson.dumps(
-            {"inputs": self.inputs, "memo": self.memo, "outputs": self.outputs}, option=orjson.OPT_SORT_KEYS
+            {"inputs": self.inputs, "memo": self.memo, "outputs": self.outputs, "reads": self.reads},
+            option=orjson.OPT_SORT_KEYS,
         )
         with open(path, "wb") as f:
             f.write(head[:-1] + b",")  # the head's closing brace becomes the comma before the body's keys

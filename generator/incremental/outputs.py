@@ -1,8 +1,9 @@
-"""Every output file of a build as plain data: where it goes, what kind it is, what it shows, and its key.
+"""Every output file of a build as plain data: where it goes, what kind it is, what it shows; and its key.
 
-The key is a fingerprint of exactly the inputs the output shows. An edit changes the keys of
-only the outputs that show what was edited, so an incremental build renders those and keeps
-the rest. `Renderer.render(output)` turns an Output into text.
+The key is a fingerprint of exactly the inputs the output shows. A page's inputs are what it read
+while it last rendered (reads.py); a site file's are what it lists. An edit changes the keys of
+only the outputs that show what was edited, so an incremental build renders those and keeps the
+rest. `Renderer.render(output)` turns an Output into text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..paths import Paths
 from ..plan import HubPage, SitePlan
 from ..site_files import sitemap_entries, split_sitemap
 from ..urls import absolute, out_path, rel_path
-from .fingerprints import CODE_FINGERPRINT, digest, folder_fingerprint, hash_parts
+from .fingerprints import CODE_FINGERPRINT, folder_fingerprint, hash_parts
 
 OutputKind = Literal["guide", "hub", "file"]
 
@@ -40,58 +41,58 @@ class Output:
     """For a file: what its template is given."""
 
 
-def plan_outputs(content: Content, plan: SitePlan, paths: Paths) -> list[Output]:
-    """Guides, hubs, redirects and site files, each with its input fingerprint."""
-    # The generator's own code is an input too: a changed renderer must not reuse old pages.
-    shared = hash_parts(CODE_FINGERPRINT, folder_fingerprint(paths.templates), repr(content.site), _names(content))
-    record = {
-        kind: {slug: hash_parts(repr(r)) for slug, r in getattr(content, kind).items()}
-        for kind in ("payers", "treatments", "reasons", "plan_types")
-    }
-    pairs = {k: hash_parts(repr(v)) for k, v in content.pairs.items()}
-    noindex = plan.noindex
-    # A guide's related links are chosen from the guide list alone, which plan.fingerprint
-    # covers: while it is unchanged, a guide's path stands for its links.
-    guide_list = hash_parts(shared, plan.fingerprint)
-    payers, treatments, reasons, plan_types = (record[k] for k in ("payers", "treatments", "reasons", "plan_types"))
-    parts = plan.guide_parts(
-        lambda payer, treatment: _half(
-            f"{guide_list}|{payers[payer]}|{treatments[treatment]}|{pairs.get((payer, treatment), '')}"
-        ),
-        lambda reason, slugs: _half("|".join([guide_list, reasons[reason], *(plan_types[s] for s in slugs)])),
-    )
-    jobs = []
-    for i, (g, (pair, rules)) in enumerate(zip(plan.guides, parts, strict=True)):
-        # Each half is hashed once per payer-treatment pair or per reason and plan types, not
-        # once per guide (plan_outputs at 100,000 pages: 0.95-1.00 s before, 0.68-0.82 s after).
-        key = pair + rules + ("n" if i in noindex else "i")
-        jobs.append(Output(rel_path(g.url), "guide", key, guide=i))
-    hub_urls = ",".join(h.url for h in plan.hubs)
-    for h in plan.hubs:
-        if h.kind in ("payer", "treatment", "reason"):
-            listed = ",".join(g.url for g in plan.guides_for(h.kind, h.slug))
-            key = hash_parts(shared, record[h.kind + "s"][h.slug], listed)
-        elif h.kind == "plan_type":
-            sellers = ",".join(p.slug for p in content.payers.values() if h.slug in p.plan_types)
-            # The page lists each reason's notes for this plan type, and links to those reasons.
-            notes = [(r.slug, r.name, r.plan_type_notes.get(h.slug)) for r in content.reasons.values()]
-            key = hash_parts(shared, record["plan_types"][h.slug], sellers, repr(notes))
-        else:
-            key = hash_parts(
-                shared,
-                hub_urls,
-                *record["payers"].values(),
-                *record["treatments"].values(),
-                *record["reasons"].values(),
-            )
-        jobs.append(Output(rel_path(h.url), "hub", key, hub=h))
-    jobs += _site_file_jobs(content, plan, noindex, shared)
-    return jobs
+def plan_outputs(content: Content, plan: SitePlan, paths: Paths) -> tuple[list[Output], ReadKeys]:
+    """Guides, hubs, redirects and site files; and how a page's key follows from what it read.
+
+    A site file's key is computed here from what it lists. A page's key is not known until it
+    has been rendered once: it is the fingerprint of the tokens it read (reads.py), which the
+    manifest keeps for the next build.
+    """
+    shared = _shared(content, paths)
+    outputs = [Output(rel_path(g.url), "guide", "", guide=i) for i, g in enumerate(plan.guides)]
+    outputs += [Output(rel_path(h.url), "hub", "", hub=h) for h in plan.hubs]
+    outputs += _site_file_jobs(content, plan, plan.noindex, shared)
+    return outputs, ReadKeys(shared, token_fingerprints(content, plan), plan.noindex)
 
 
-def _half(text: str) -> str:
-    """Half a guide's key: 64 bits of a fingerprint, so that two halves are as long as one key."""
-    return digest(text.encode("utf-8"))[:16]
+def _shared(content: Content, paths: Paths) -> str:
+    """What every page shows or is made by: the generator's code, the templates, the site settings, every name."""
+    return hash_parts(CODE_FINGERPRINT, folder_fingerprint(paths.templates), repr(content.site), _names(content))
+
+
+def token_fingerprints(content: Content, plan: SitePlan) -> dict[str, str]:
+    """The fingerprint of everything a page can read, by token."""
+    tokens: dict[str, str] = {}
+    for kind in ("payers", "treatments", "reasons", "plan_types"):
+        for slug, r in getattr(content, kind).items():
+            tokens[f"{kind[:-1]}:{slug}"] = hash_parts(repr(r))
+    tokens |= {f"pair:{p}/{t}": hash_parts(repr(v)) for (p, t), v in content.pairs.items()}
+    tokens["help"] = hash_parts(repr(content.help))
+    # The guide list and everything related guides are chosen from; and each guide as planned
+    # (its plan types above all).
+    tokens["guides"] = plan.fingerprint
+    tokens |= {f"guide:{g.url}": hash_parts(repr(g)) for g in plan.guides}
+    for kind in ("payer", "treatment", "reason"):
+        for (k, slug), indices in plan.by_record.items():
+            if k == kind:
+                tokens[f"listing:{kind}:{slug}"] = hash_parts(*(plan.guides[i].url for i in indices))
+    tokens["hubs"] = hash_parts(*(h.url for h in plan.hubs))
+    tokens["all"] = hash_parts(*sorted(tokens.values()))
+    return tokens
+
+
+@dataclass(frozen=True)
+class ReadKeys:
+    """A page's key from the tokens it read: equal keys mean equal bytes."""
+
+    shared: str
+    tokens: dict[str, str]
+    noindex: set[int]
+
+    def key(self, output: Output, reads: list[str]) -> str:
+        """The fingerprint of what the page read (a token gone from the content reads as missing)."""
+        flag = "n" if output.guide is not None and output.guide in self.noindex else "i"
+        return hash_parts(self.shared, flag, *(f"{t}={self.tokens.get(t, '-')}" for t in reads))
 
 
 def _names(content: Content) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from ..incremental.reads import read
 from ..model import Audience, Fact, PairNote, Payer, PlanType, Reason, Treatment
 from ..placeholders import fill_html
 from ..plan import GuidePage
@@ -86,6 +87,18 @@ class GuidePages:
             states=payer.states,
         )
         plan_types = [c.plan_types[s] for s in page.plan_types]
+        # What the page shows comes from these records, its free-help list and the guide list
+        # (related links); names and site settings are in every page's key.
+        read(
+            f"guide:{page.url}",
+            f"payer:{page.payer}",
+            f"treatment:{page.treatment}",
+            f"reason:{page.reason}",
+            f"pair:{page.payer}/{page.treatment}",
+            *(f"plan_type:{s}" for s in page.plan_types),
+            "help",
+            "guides",
+        )
         return GuideRecords(page, payer, treatment, c.reasons[page.reason], pair, plan_types, audience)
 
     def context(self, r: GuideRecords, index: int) -> dict:

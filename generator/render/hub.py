@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..incremental.reads import read
 from ..model import Payer, Reason, Treatment
 from ..placeholders import fill_html
 from ..plan import HubPage
@@ -60,7 +61,8 @@ class HubPages:
         return names
 
     def hub_context(self, hub: HubPage) -> dict:
-        """What a hub template shows."""
+        """What a hub template shows: every hub template is given the whole content, so it reads all of it."""
+        read("all", "guides")
         c = self.content
         context: dict = {
             "hub": hub,
