@@ -117,7 +117,7 @@ def check_pairs(content: Content, plan: SitePlan, today: date) -> Gate:
     per_payer: dict[str, list[int]] = {}
     for g in plan.guides:
         pair = content.pairs.get((g.payer, g.treatment))
-        has_pair = bool(pair and set(pair.plan_types) & set(g.plan_types))
+        has_pair = bool(pair and pair.governs(g.plan_types))
         per_payer.setdefault(g.payer, [0, 0])
         per_payer[g.payer][0] += has_pair
         per_payer[g.payer][1] += 1
@@ -131,9 +131,7 @@ def check_pairs(content: Content, plan: SitePlan, today: date) -> Gate:
             gate.warnings.append(f"pair {payer}/{treatment}: read in a copy, but a criterion's cite does not say so")
     indexable = [g for i, g in enumerate(plan.guides) if i not in plan.noindex]
     with_pair = sum(
-        1
-        for g in indexable
-        if (p := content.pairs.get((g.payer, g.treatment))) and set(p.plan_types) & set(g.plan_types)
+        1 for g in indexable if (p := content.pairs.get((g.payer, g.treatment))) and p.governs(g.plan_types)
     )
     gate.figures = {
         "pairs": len(content.pairs),

@@ -352,6 +352,11 @@ class PairNote:
     policy: PolicyRef
     plan_types: tuple[str, ...]
     """The plan lines the policy governs: its text shows only on guides for them."""
+
+    def governs(self, plan_types: tuple[str, ...]) -> bool:
+        """Whether the policy governs any of a guide's plan types, so the guide shows it."""
+        return not set(self.plan_types).isdisjoint(plan_types)
+
     criteria: tuple[Fact, ...]
     last_reviewed: date
     sources: tuple[Citation, ...]

@@ -72,11 +72,7 @@ def token_fingerprints(content: Content, plan: SitePlan) -> dict[str, str]:
     # (its plan types above all).
     tokens["guides"] = plan.fingerprint
     tokens |= {f"guide:{g.url}": hash_parts(repr(g)) for g in plan.guides}
-    for kind in ("payer", "treatment", "reason"):
-        for (k, slug), indices in plan.by_record.items():
-            if k == kind:
-                tokens[f"listing:{kind}:{slug}"] = hash_parts(*(plan.guides[i].url for i in indices))
-    tokens["hubs"] = hash_parts(*(h.url for h in plan.hubs))
+    # Hubs are given the whole content and list the guides, which the tokens above cover.
     tokens["all"] = hash_parts(*sorted(tokens.values()))
     return tokens
 

@@ -76,7 +76,7 @@ class GuidePages:
         c = self.content
         payer, treatment = c.payers[page.payer], c.treatments[page.treatment]
         pair = c.pairs.get((page.payer, page.treatment))
-        if pair and not set(pair.plan_types) & set(page.plan_types):
+        if pair and not pair.governs(page.plan_types):
             pair = None
         audience = Audience(
             plan_types=page.plan_types,
@@ -129,11 +129,11 @@ class GuidePages:
             "jsonld_data": guide_jsonld(self.site, r.page, h1, crumbs, treatment, min(reviewed)),
             "deadlines": deadline_rows(r.plan_types, sources),
             "hub_url": hub_url,
-            "plan_type_url": lambda pt, anchor="": hub_url("plan_type", pt.slug) + (f"#{anchor}" if anchor else ""),
+            "plan_type_url": plan_type_url,
         }
         context |= self.requirements(r, sources)
         context |= self.angle(r, sources)
-        context["next_steps"] = self.next_steps(r)
+        context["next_steps"] = self.next_steps(r, has_table=bool(context["criteria"]))
         context["free_help"] = sources.cite_all(r.shown(self.content.help))
         context["cta_url"] = cta_url(self.site, r.page)
         context["related"] = self.related.groups(r.page, self.plan.related[index])
@@ -185,24 +185,25 @@ class GuidePages:
                 shown.append((html, sources.cite(fact)))
         return shown
 
-    def next_steps(self, r: GuideRecords) -> list[str]:
+    def next_steps(self, r: GuideRecords, has_table: bool) -> list[str]:
         """At most MAX_NEXT_STEPS things to do, in order, none repeated; text with placeholders."""
         documents = "; ".join(lower_first(d) for d in r.treatment.documents[:3])
         steps = [
             "Find the date printed on your denial notice and your plan type, then check your last day to appeal above.",
             r.reason.ask_for,
             "Ask your doctor for a letter that answers "
-            + (
-                "each criterion in the table above, point by point."
-                if self.criteria(r)
-                else "each point the denial makes."
-            ),
+            + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
             f"Gather your records: {documents}, and the denial letter itself.",
             "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why.",
             "Send the appeal the way your notice says, keep a copy, and keep proof of the date it was received.",
             "If {payer} says no again, ask for the next level listed for your plan type above.",
         ]
         return list(dict.fromkeys(steps))[:MAX_NEXT_STEPS]
+
+
+def plan_type_url(plan_type: PlanType, anchor: str = "") -> str:
+    """A plan type's page, at one of its steps when `anchor` names one."""
+    return hub_url("plan_type", plan_type.slug) + (f"#{anchor}" if anchor else "")
 
 
 def nested(markdown: str) -> str:
