@@ -229,3 +229,39 @@ def _facts_to_scope(content):
     for (payer, treatment), pair in content.pairs.items():
         for fact in pair.criteria:
             yield f"pair {payer}/{treatment}: criteria", fact, pair.plan_types
+
+
+NOTE_MIN_WORDS = 120
+"""A treatment × reason note is the heart of its guides; under this it says too little to be their own."""
+
+SHARED_SENTENCE_MIN_WORDS = 6
+"""Shorter sentences ("Ask for a formulary exception.") may recur without making notes copies."""
+
+
+def lint_notes(content) -> list[str]:
+    """Treatment × reason notes: long enough, every fact cited, and no sentence written into two notes."""
+    found = []
+    owners: dict[str, str] = {}
+    for slug, t in sorted(content.treatments.items()):
+        for reason in t.reasons:
+            where = f"treatment {slug}: reason_notes.{reason}"
+            facts = t.reason_notes.get(reason, ())
+            words = note_words(facts)
+            if words < NOTE_MIN_WORDS:
+                found.append(f"{where}: {words} words; expected at least {NOTE_MIN_WORDS}")
+            found += [f"{where}: {f.text[:60]!r} has no cite" for f in facts if not f.cite]
+            for sentence in {s for f in facts for s in _sentences(f.text)}:
+                first = owners.setdefault(sentence, where)
+                if first != where:
+                    found.append(f"{where}: the sentence {sentence[:60]!r} is also in {first}")
+    return found
+
+
+def note_words(facts) -> int:
+    """Words in a note's facts wherever they apply (the unscoped ones, which every guide of the note shows)."""
+    return sum(len(f.text.split()) for f in facts if not f.scope)
+
+
+def _sentences(text: str) -> list[str]:
+    normal = " ".join(text.lower().split())
+    return [s for s in re.split(r"(?<=[.!?])\s+", normal) if len(s.split()) >= SHARED_SENTENCE_MIN_WORDS]
