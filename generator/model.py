@@ -333,6 +333,13 @@ class Payer:
     sources: tuple[Citation, ...]
     redirect_from: tuple[str, ...]
     draft: bool = False
+    processes: dict[str, Process] = field(default_factory=dict)
+    """The payer's own published process for a denial reason, by reason slug."""
+
+    def process_for(self, reason: str, plan_types: tuple[str, ...]) -> Process | None:
+        """The payer's process for `reason` when it covers one of a guide's plan types."""
+        process = self.processes.get(reason)
+        return process if process and not set(process.plan_types).isdisjoint(plan_types) else None
 
     def handles(self, benefit: str) -> bool:
         """Whether this payer decides claims on `benefit` (a PBM decides pharmacy claims only)."""
@@ -341,6 +348,17 @@ class Payer:
     def excludes(self, treatment: str, reason: str) -> bool:
         """Whether the content rules this combination out for this payer."""
         return any(rule.matches(treatment, reason) for rule in self.exclude)
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    """How one payer says to ask again for one denial reason: its form or portal, who files, its times."""
+
+    reason: str
+    plan_types: tuple[str, ...]
+    """The plan lines the payer's page speaks for: a commercial process is not its Medicare one."""
+    steps: tuple[Fact, ...]
+    last_reviewed: date
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,12 @@ def _payers(records: Records, files: dict[str, RawFile], refs: _Refs) -> None:
                 file, "exclude.treatment", rule.treatment or "", records.treatments, "treatment", "treatments", ".md"
             )
             refs.check(file, "exclude.reason", rule.reason or "", records.reasons, "reason", "reasons", ".yaml")
+        for reason, process in payer.processes.items():
+            refs.check(file, f"processes.{reason}", reason, records.reasons, "reason", "reasons", ".yaml")
+            for pt in process.plan_types:
+                if pt not in payer.plan_types:
+                    message = f"{pt!r} is not one of {slug}'s plan_types ({', '.join(payer.plan_types)})"
+                    refs.error(file, "processes", f"processes.{reason}.plan_types", message)
 
 
 def _pairs(records: Records, raw: RawContent, refs: _Refs) -> None:

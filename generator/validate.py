@@ -31,6 +31,7 @@ from .model import (
     Payer,
     PlanType,
     PolicyRef,
+    Process,
     Reason,
     Step,
     Treatment,
@@ -335,7 +336,27 @@ def _payer(slug: str, f: Fields) -> Payer:
         sources=_citations(f),
         redirect_from=f.text_list("redirect_from", required=False),
         draft=f.flag("draft"),
+        processes=_processes(f),
     )
+
+
+def _processes(f: Fields) -> dict[str, Process]:
+    """A payer's process blocks by reason: the plan lines each speaks for, its review date and its cited steps."""
+    blocks = f.mapping("processes") or {}
+    sub = Fields(blocks, f.shown, f.errors, "processes.")
+    result = {}
+    for reason in map(str, blocks):
+        block = sub.nested(reason)
+        if block is None:
+            continue
+        result[reason] = Process(
+            reason=reason,
+            plan_types=block.text_list("plan_types", min_items=1),
+            steps=_facts(block, "steps", min_items=1),
+            last_reviewed=block.day("last_reviewed"),
+        )
+        block.finish()
+    return result
 
 
 def _policy(f: Fields | None) -> PolicyRef:

@@ -122,6 +122,11 @@ ALLOWED_INVALID = [
         "a pair governs only plan types its payer sells; an edited slug names none",
     ),
     Allowed(
+        rf"payers/northwind\.yaml:processes\.step-therapy\.plan_types{EVERY}",
+        r"is not one of northwind's plan_types",
+        "a process speaks for plan types its payer sells; an edited slug names none",
+    ),
+    Allowed(
         rf"plan-types/employer-self-funded\.yaml:benefits{EVERY}",
         r"^expected each item to be one of",
         "the plan type pays on both benefits: no other value can replace or join one",

@@ -270,3 +270,16 @@ def test_placeholders_are_filled_wherever_content_puts_them(content_dir: Path, t
 
 def test_a_name_holding_a_placeholder_is_not_filled_in_turn() -> None:
     assert str(fill("{payer} / {treatment}", {"payer": "P {treatment}", "treatment": "T"})) == "P {treatment} / T"
+
+
+def test_payer_process_shows_on_its_reason_and_names_the_lines_it_covers(built_site: Path) -> None:
+    step = (built_site / "northwind/entresto/step-therapy/index.html").read_text("utf-8")
+    block = step[step.index("How Northwind takes this request") :]
+    block = block[: block.index("</ul>")]
+    assert "<p>For Employer plan (self-funded) only; other plan types follow the steps their notice gives.</p>" in block
+    assert "The prescriber asks for a step therapy exception on the Northwind exception form." in block
+    assert "fixture.example.org/northwind/step-therapy" in step
+    other_reason = (built_site / "northwind/entresto/not-medically-necessary/index.html").read_text("utf-8")
+    assert "takes this request" not in other_reason
+    other_payer = (built_site / "fabrikam-rx/entresto/step-therapy/index.html").read_text("utf-8")
+    assert "takes this request" not in other_payer

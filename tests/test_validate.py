@@ -52,7 +52,7 @@ CASES: dict[str, tuple[Case, str]] = {
     ),
     "unknown key": (
         lambda c: edit(c / "payers/contoso.yaml", "kind: blue-plan", "kind: blue-plan\ncolour: blue"),
-        "content/payers/contoso.yaml:4: colour: unknown field; expected one of: aliases, benefits, covers_kinds, draft, exclude, facts, kind, last_reviewed, name, notes, plan_types, policy_library, redirect_from, short_name, sources, states",
+        "content/payers/contoso.yaml:4: colour: unknown field; expected one of: aliases, benefits, covers_kinds, draft, exclude, facts, kind, last_reviewed, name, notes, plan_types, policy_library, processes, redirect_from, short_name, sources, states",
     ),
     "unknown nested key": (
         lambda c: edit(
@@ -77,6 +77,24 @@ CASES: dict[str, tuple[Case, str]] = {
     "pair for an unknown treatment": (
         lambda c: shutil.copy(c / "payers/northwind/entresto.md", c / "payers/northwind/entrest.md"),
         "content/payers/northwind/entrest.md:1: treatment: no treatment 'entrest' (looked for content/treatments/entrest.md)",
+    ),
+    "process for an unknown reason": (
+        lambda c: edit(
+            c / "payers/northwind.yaml", "  step-therapy:\n    plan_types", "  step-therapie:\n    plan_types"
+        ),
+        "content/payers/northwind.yaml:19: processes.step-therapie: no reason 'step-therapie' (looked for content/reasons/step-therapie.yaml)",
+    ),
+    "process for a plan type the payer does not sell": (
+        lambda c: edit(
+            c / "payers/contoso.yaml",
+            "states:",
+            "processes:\n  step-therapy:\n    plan_types: [medicare-part-d]\n    last_reviewed: 2026-11-20\n    steps:\n      - text: Ask.\n        cite: Contoso page\nstates:",
+        ),
+        "content/payers/contoso.yaml:13: processes.step-therapy.plan_types: 'medicare-part-d' is not one of contoso's plan_types (employer-self-funded, medicare-advantage)",
+    ),
+    "process step without a cite": (
+        lambda c: edit(c / "payers/northwind.yaml", "        cite: Northwind step therapy exception page\n", ""),
+        "content/payers/northwind.yaml:24: processes.step-therapy.steps[0].cite: required field is missing",
     ),
     "duplicate slug via redirect": (
         lambda c: edit(c / "payers/contoso.yaml", "redirect_from: [contoso-health]", "redirect_from: [northwind]"),

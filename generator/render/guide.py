@@ -109,6 +109,8 @@ class GuidePages:
         crumbs = breadcrumbs(payer, treatment, reason)
         reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
         reviewed += [pt.last_reviewed for pt in r.plan_types] + ([r.pair.last_reviewed] if r.pair else [])
+        if process := payer.process_for(reason.slug, r.page.plan_types):
+            reviewed.append(process.last_reviewed)
         context = {
             "page": r.page,
             "payer": payer,
@@ -134,6 +136,7 @@ class GuidePages:
         context |= self.requirements(r, sources)
         context |= self.angle(r, sources)
         context["next_steps"] = self.next_steps(r, has_table=bool(context["criteria"]))
+        context |= self.process(r, sources)
         context["free_help"] = sources.cite_all(r.shown(self.content.help))
         context["cta_url"] = cta_url(self.site, r.page)
         context["related"] = self.related.groups(r.page, self.plan.related[index])
@@ -184,6 +187,17 @@ class GuidePages:
                 html = self.markdown(("note", r.treatment.slug, r.reason.slug, i), fact.text)
                 shown.append((html, sources.cite(fact)))
         return shown
+
+    def process(self, r: GuideRecords, sources: PageSources) -> dict:
+        """The payer's own published process for this reason, and the page's plan types it speaks for."""
+        process = r.payer.process_for(r.reason.slug, r.page.plan_types)
+        if process is None:
+            return {"process": None}
+        covered = [pt for pt in r.plan_types if pt.slug in process.plan_types]
+        return {
+            "process": sources.cite_all(r.shown(process.steps)),
+            "process_plans": covered if len(covered) < len(r.plan_types) else [],
+        }
 
     def next_steps(self, r: GuideRecords, has_table: bool) -> list[str]:
         """At most MAX_NEXT_STEPS things to do, in order, none repeated; text with placeholders."""
