@@ -42,7 +42,7 @@ check-quick: $(STAMP) $(VNU)  ## quality gates, HTML of a sample of pages
 	$(PY) -m generator check --quick
 
 serve: $(STAMP)  ## preview at http://127.0.0.1:8000 with live reload
-	$(PY) -m generator serve
+	$(PY) -m generator serve $(SERVE_ARGS)
 
 bench: $(STAMP)  ## time synthetic builds of 1k, 10k and 100k pages
 	$(PY) -m bench

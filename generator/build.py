@@ -43,12 +43,13 @@ def build_site(
     progress: Progress | None = None,
     allow_shrink: bool = False,
     waiting: Callable[[], None] | None = None,
+    drafts: bool = False,
 ) -> BuildResult:
     """Build the whole site; the published one is replaced only if everything succeeded."""
     steps = Steps()
     refuse_unsafe_output(paths)
     with output_lock(paths.out, waiting), QuietCollector() as collector:
-        source = source_fingerprint(paths, base_url)
+        source = source_fingerprint(paths, base_url, drafts)
         live = Published.find(paths.out)
         last = live.head() if live else None
         if last and last.source == source:
@@ -56,7 +57,7 @@ def build_site(
         previous = live.manifest() if live else Manifest()
         steps.done("manifest")
         memo = Memo(previous=previous.memo if previous.code == CODE_FINGERPRINT else {})
-        content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), steps)
+        content, plan = load_and_plan(paths, base_url, memo, workers_for(workers), steps, drafts)
         outputs, keys, renderer = plan_outputs(content, plan, paths, steps)
         work = Work.compare(outputs, keys, previous, static_inputs(paths.static))
         steps.done("outputs")
@@ -75,7 +76,12 @@ def build_site(
 
 
 def load_and_plan(
-    paths: Paths, base_url: str | None = None, memo: Memo | None = None, workers: int = 1, steps: Steps | None = None
+    paths: Paths,
+    base_url: str | None = None,
+    memo: Memo | None = None,
+    workers: int = 1,
+    steps: Steps | None = None,
+    drafts: bool = False,
 ) -> tuple[Content, SitePlan]:
     """Load (reusing the parses kept beside the output), validate and plan; raises BuildError with every problem found."""
     steps = steps or Steps()
@@ -91,7 +97,7 @@ def load_and_plan(
     content = validate_content(raw, base_url)
     refuse_base_url(content.site.base_url, base_url, paths)
     steps.done("validate")
-    plan = plan_pages(content, memo, workers)
+    plan = plan_pages(content, memo, workers, drafts)
     steps.done("plan")
     return content, plan
 
@@ -106,6 +112,15 @@ def plan_outputs(
     steps.done("imports")
     outputs, keys = outputs_of(content, plan, paths)
     return outputs, keys, Renderer(content, plan, paths.templates)
+
+
+def render_only(paths: Paths, rels: set[str], base_url: str | None = None, drafts: bool = False) -> dict[str, bytes]:
+    """The named outputs, through the same load, validate, plan and render stages as a build, written nowhere.
+
+    The preview renders the page open in the browser this way first, then builds the rest."""
+    content, plan = load_and_plan(paths, base_url, drafts=drafts)
+    outputs, _, renderer = plan_outputs(content, plan, paths, Steps())
+    return {o.rel: renderer.render(o).encode("utf-8") for o in outputs if o.rel in rels}
 
 
 def refuse_base_url(site_base_url: str, given: str | None, paths: Paths) -> None:

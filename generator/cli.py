@@ -64,9 +64,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Preview with live reload."""
-    from .serve import serve
+    from .preview import serve
 
-    return serve(_paths(args), port=args.port)
+    return serve(_paths(args), host=args.host, port=args.port, drafts=args.drafts)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -117,7 +117,11 @@ def make_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="preview at http://127.0.0.1:PORT with live reload")
     common(serve)
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--drafts", action="store_true", help="also show payers and treatments marked draft: true")
     serve.set_defaults(func=cmd_serve)
 
     new = sub.add_parser("new", help="scaffold a payer or treatment file")

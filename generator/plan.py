@@ -40,7 +40,7 @@ PARALLEL_PLANNING = 2000
 """Guides below which planning stays in one process: starting workers costs more than the work."""
 
 
-def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1) -> SitePlan:
+def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1, drafts: bool = False) -> SitePlan:
     """Plan every page; refuse two pages that would share an output file.
 
     `memo` carries the last build's related guides and near-copy choices, reused where
@@ -50,9 +50,10 @@ def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1) -> 
     memo = memo or Memo()
     guides = []
     pattern = content.site.permalink
-    # Drafts are validated like everything else but get no pages until the flag is removed.
-    payers = [p for p in content.payers.values() if not p.draft]
-    treatments = [t for t in content.treatments.values() if not t.draft]
+    # Drafts are validated like everything else but get no pages until the flag is removed
+    # (the preview shows them when asked: `serve --drafts`).
+    payers = [p for p in content.payers.values() if drafts or not p.draft]
+    treatments = [t for t in content.treatments.values() if drafts or not t.draft]
     # The relevant plan types depend only on the payer, the reason and the treatment's benefit:
     # a few thousand keys, against one call per combination (1.9 s of a 100k-page plan).
     relevant_for: dict[tuple[str, str, str], tuple[str, ...]] = {}

@@ -54,7 +54,7 @@ CODE_FINGERPRINT = folder_fingerprint(Path(__file__).parent.parent, "*.py")
 """The generator's own code is an input of every page: a changed renderer must not reuse old pages."""
 
 
-def source_fingerprint(paths: Paths, base_url: str | None) -> str:
+def source_fingerprint(paths: Paths, base_url: str | None, drafts: bool = False) -> str:
     """Every byte a build reads: when this matches the last build, there is nothing to do."""
     return hash_parts(
         CODE_FINGERPRINT,
@@ -62,4 +62,5 @@ def source_fingerprint(paths: Paths, base_url: str | None) -> str:
         folder_fingerprint(paths.templates),
         folder_fingerprint(paths.static),
         base_url or "",
+        "drafts" if drafts else "",
     )

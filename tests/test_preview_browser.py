@@ -1,0 +1,109 @@
+"""The preview in a browser: an open guide follows a content, a template and a CSS edit without a manual
+reload, and a broken file shows an overlay naming the file and line until it is fixed. Each edit's
+seconds from save to screen are printed (run with -s to see them); the tests assert only that the page
+updates within 10 s."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chromium import MARKS, launch
+from conftest import FIXTURE, ROOT
+
+from generator.paths import Paths
+from generator.preview.server import make_server
+from generator.preview.session import Preview
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+pytestmark = MARKS
+
+GUIDE = "/northwind/entresto/not-medically-necessary/"
+WITHIN_MS = 10_000
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[tuple[str, Paths]]:
+    """The fixture site with its own copy of the templates and static files, previewed and watched."""
+    for name, source in (("content", FIXTURE), ("templates", ROOT / "templates"), ("static", ROOT / "static")):
+        shutil.copytree(source, tmp_path / name)
+    paths = Paths(tmp_path / "content", tmp_path / ".preview", tmp_path / "templates", tmp_path / "static")
+    session = Preview(paths, log=lambda *a, **k: None)
+    session.rebuild()
+    server = make_server(session, "127.0.0.1", 0)
+    stop = threading.Event()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=session.watch, args=(stop, 0.05), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", paths
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def page(preview):
+    base, _ = preview
+    with playwright_sync.sync_playwright() as p:
+        browser = launch(p)
+        tab = browser.new_page(viewport={"width": 390, "height": 844})
+        tab.goto(base + GUIDE)
+        tab.wait_for_selector('script[src="/__preview/client.js"]', state="attached")
+        time.sleep(0.3)  # the event stream connects after load; an edit before that would be seen on connect anyway
+        yield tab
+        browser.close()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def timed(label: str, wait) -> None:
+    started = time.perf_counter()
+    wait()
+    print(f"\npreview: {label} on screen in {time.perf_counter() - started:.2f} s")
+
+
+def shows(tab, text: str) -> None:
+    tab.wait_for_function("t => document.body.innerText.includes(t)", arg=text, timeout=WITHIN_MS)
+
+
+def test_content_template_and_css_edits_reach_the_open_page(preview, page) -> None:
+    _, paths = preview
+    edit(paths.content / "treatments/entresto.md", "is above 40%.", "is above 40%, edited in the preview.")
+    timed("content edit", lambda: shows(page, "edited in the preview."))
+    edit(
+        paths.templates / "guide.html",
+        '<section id="requirements"',
+        '<p id="template-edit">Template edited.</p>\n<section id="requirements"',
+    )
+    timed("template edit", lambda: page.wait_for_selector("#template-edit", timeout=WITHIN_MS))
+    (paths.static / "style.css").write_text(
+        (paths.static / "style.css").read_text() + "\nh1 { color: rgb(1, 2, 3); }\n"
+    )
+    timed(
+        "CSS edit",
+        lambda: page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('h1')).color === 'rgb(1, 2, 3)'", timeout=WITHIN_MS
+        ),
+    )
+
+
+def test_a_broken_file_shows_an_overlay_until_it_is_fixed(preview, page) -> None:
+    _, paths = preview
+    payer = paths.content / "payers/northwind.yaml"
+    good = payer.read_text("utf-8")
+    payer.write_text(good.replace("kind: insurer", "kind: [insurer"), "utf-8")
+    overlay = page.wait_for_selector("#preview-errors", timeout=WITHIN_MS)
+    text = overlay.inner_text()
+    assert "payers/northwind.yaml:5: YAML syntax error" in text
+    assert "last good build" in text
+    assert page.locator("h1").first.inner_text().startswith("Entresto denied")
+    payer.write_text(good.replace("short_name: Northwind", "short_name: Northwind Fixed"), "utf-8")
+    timed("fixed file", lambda: shows(page, "by Northwind Fixed?"))
+    assert page.query_selector("#preview-errors") is None
