@@ -129,12 +129,18 @@ def check_pairs(content: Content, plan: SitePlan, today: date) -> Gate:
             "copy" in (c.cite or "").lower() or "summary" in (c.cite or "").lower() for c in pair.criteria
         ):
             gate.warnings.append(f"pair {payer}/{treatment}: read in a copy, but a criterion's cite does not say so")
+    for slug, payer in sorted(content.payers.items()):
+        for reason, process in sorted(payer.processes.items()):
+            age = (today - process.last_reviewed).days
+            if age > PAIR_REVIEW_DAYS:
+                gate.warnings.append(f"payer {slug}: processes.{reason} read {process.last_reviewed} ({age} days ago)")
     indexable = [g for i, g in enumerate(plan.guides) if i not in plan.noindex]
     with_pair = sum(
         1 for g in indexable if (p := content.pairs.get((g.payer, g.treatment))) and p.governs(g.plan_types)
     )
     gate.figures = {
         "pairs": len(content.pairs),
+        "process_blocks": sum(len(p.processes) for p in content.payers.values()),
         "guides_with_pair_by_payer": {payer: f"{n}/{total}" for payer, (n, total) in sorted(per_payer.items())},
         "indexable_guides_with_pair_share": round(with_pair / len(indexable), 3) if indexable else 0.0,
     }

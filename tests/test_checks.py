@@ -209,4 +209,6 @@ def test_pairs_are_counted_per_payer_and_a_copy_must_say_so(content) -> None:
     stale = replace(content, pairs={("northwind", "entresto"): copied})
     warnings = check_pairs(stale, plan, date(2027, 12, 1)).warnings
     assert any("read in a copy, but a criterion's cite does not say so" in w for w in warnings)
-    assert any("days ago" in w for w in warnings)
+    assert any(w.startswith("pair northwind/entresto: read 2026-") and "days ago" in w for w in warnings)
+    assert "payer northwind: processes.step-therapy read 2026-11-21 (375 days ago)" in warnings
+    assert gate.figures["process_blocks"] == 1
