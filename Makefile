@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: build test test-all check check-quick serve bench bench-hugo lint fix clean golden schemas
+.PHONY: build test test-all check check-quick serve bench bench-serve bench-hugo lint fix clean golden schemas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ serve: $(STAMP)  ## preview at http://127.0.0.1:8000 with live reload
 
 bench: $(STAMP)  ## time synthetic builds of 1k, 10k and 100k pages
 	$(PY) -m bench
+
+bench-serve: $(STAMP)  ## the preview's edit-to-screen time on the real content, 10 edits of each kind
+	$(PY) -m bench.serve
 
 bench-hugo: $(BENCH_STAMP)  ## the same at 1k and 10k pages, with Hugo building the same site in every round
 	$(PY) -m bench --sizes 1000 10000 --hugo --report reports/bench-hugo.json

@@ -45,6 +45,7 @@ class Preview:
         self._state = State(0, ())
         self._ahead: dict[str, bytes] = {}
         self._open: Counter[str] = Counter()
+        self._busy = threading.Event()
 
     # What the server asks.
 
@@ -63,6 +64,10 @@ class Preview:
             self._changed.wait_for(lambda: self._state != seen, timeout)
             return self._state
 
+    def busy(self) -> bool:
+        """Whether a rebuild is running (the bench waits for it to finish between edits)."""
+        return self._busy.is_set()
+
     def opened(self, rel: str) -> None:
         with self._changed:
             self._open[rel] += 1
@@ -77,6 +82,13 @@ class Preview:
 
     def rebuild(self, change: Change | None = None) -> bool:
         """Render the open pages first (unless only static files changed), then build everything."""
+        self._busy.set()
+        try:
+            return self._rebuild(change)
+        finally:
+            self._busy.clear()
+
+    def _rebuild(self, change: Change | None) -> bool:
         started = time.perf_counter()
         with self._changed:
             open_pages = set(self._open)
