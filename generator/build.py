@@ -17,6 +17,7 @@ from .lock import output_lock
 from .parallel import fork_map, workers_for
 from .paths import Paths, cache_path, refuse_unsafe_output
 from .progress import Progress, Steps, terminal_progress
+from .search import index_files, indexed_digest, write_index
 from .urls import base_url_problem
 from .write import Batch, Published, discard_unfinished
 
@@ -154,6 +155,8 @@ class Work:
     reads: dict[str, list[str]]
     """What each page read when it was last rendered (kept pages keep the last build's)."""
     results: dict[str, str] = field(default_factory=dict)
+    search: dict[str, str] = field(default_factory=dict)
+    """What the site search indexes of each page (search.py), by file."""
     """Each output's bytes' fingerprint, filled in as files are kept and written."""
 
     @classmethod
@@ -173,13 +176,13 @@ class Work:
                 inputs[o.rel] = keys.key(o, old_reads[o.rel])
             if o.rel not in inputs or old_keys.get(o.rel) != inputs[o.rel] or o.rel not in old_files:
                 stale.append(o)
-        wanted = {o.rel for o in outputs} | set(static)
+        wanted = {o.rel for o in outputs} | set(static) | set(index_files(old_files))
         removed = sorted(set(old_files) - wanted)
         return cls(outputs, stale, removed, previous, static, keys, inputs, reads)
 
     def wanted(self) -> set[str]:
-        """Every file the new build publishes."""
-        return {o.rel for o in self.outputs} | set(self.static)
+        """Every file the new build publishes (the last search index's files are kept until it is rewritten)."""
+        return {o.rel for o in self.outputs} | set(self.static) | set(index_files(self.previous.outputs))
 
     def refuse_shrink(self, out: Path, allowed: bool) -> None:
         """Refuse to remove more than SHRINK_LIMIT of the published pages unless `allowed`."""
@@ -196,7 +199,7 @@ class Work:
     def manifest(self, source: str, pages: int, memo: Memo) -> Manifest:
         """The manifest this build commits."""
         inputs = {o.rel: self.inputs[o.rel] for o in self.outputs} | self.static
-        return Manifest(inputs, self.results, source, pages, CODE_FINGERPRINT, memo.current, self.reads)
+        return Manifest(inputs, self.results, source, pages, CODE_FINGERPRINT, memo.current, self.reads, self.search)
 
 
 @dataclass(frozen=True)
@@ -219,12 +222,27 @@ def render_and_write(r: Rendering) -> list[str]:
         if output.rel not in stale:
             if r.batch.keep(output.rel):
                 r.work.results[output.rel] = r.work.previous.outputs[output.rel]
+                if output.rel in r.work.previous.search:
+                    r.work.search[output.rel] = r.work.previous.search[output.rel]
             else:
                 to_render.append(output)
     changed = _render_all(r, to_render)
     changed += r.batch.add_static(r.static, r.work.static)
     r.work.results.update(r.work.static)
+    changed += refresh_search_index(r)
     return sorted(changed)
+
+
+def refresh_search_index(r: Rendering) -> list[str]:
+    """Carry the published search index over when no indexed page changed what it indexes, else rewrite it."""
+    previous = r.work.previous
+    last = index_files(previous.outputs)
+    if last and r.work.search == previous.search and all(r.batch.keep(rel) for rel in last):
+        r.work.results.update({rel: previous.outputs[rel] for rel in last})
+        return []
+    files = write_index(r.batch.site, r.work.search, r.renderer.site.language)
+    r.work.results.update(files)
+    return [rel for rel, fingerprint in files.items() if previous.outputs.get(rel) != fingerprint]
 
 
 def _render_all(r: Rendering, outputs: list[Output]) -> list[str]:
@@ -236,9 +254,11 @@ def _render_all(r: Rendering, outputs: list[Output]) -> list[str]:
     changed: list[str] = []
     done = 0
     for results in fork_map(_render_one, _Job(r.renderer, r.batch, outputs), range(len(outputs)), workers, chunk=64):
-        for index, fingerprint, was_changed, reads in results:
+        for index, fingerprint, was_changed, reads, indexed in results:
             output = outputs[index]
             r.work.results[output.rel] = fingerprint
+            if indexed:
+                r.work.search[output.rel] = indexed
             if output.kind != "file":
                 r.work.reads[output.rel] = reads
                 r.work.inputs[output.rel] = r.work.keys.key(output, reads)
@@ -259,13 +279,14 @@ class _Job:
     outputs: list[Output]
 
 
-def _render_one(job: _Job, index: int) -> tuple[int, str, bool, list[str]]:
-    """Render and write one output: its index, the hash of its bytes, whether they changed, what it read."""
+def _render_one(job: _Job, index: int) -> tuple[int, str, bool, list[str], str | None]:
+    """Render and write one output: its index, the hash of its bytes, whether they changed, what it read,
+    and what the site search indexes of it."""
     output = job.outputs[index]
     with reading() as reads:
         text = job.renderer.render(output)
     fingerprint, changed = job.batch.add(output.rel, text.encode("utf-8"))
-    return index, fingerprint, changed, sorted(reads)
+    return index, fingerprint, changed, sorted(reads), indexed_digest(text) if output.kind != "file" else None
 
 
 def static_inputs(static: Path) -> dict[str, str]:

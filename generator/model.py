@@ -354,7 +354,6 @@ class Payer:
 class Process:
     """How one payer says to ask again for one denial reason: its form or portal, who files, its times."""
 
-    reason: str
     plan_types: tuple[str, ...]
     """The plan lines the payer's page speaks for: a commercial process is not its Medicare one."""
     steps: tuple[Fact, ...]

@@ -75,3 +75,7 @@ class SitePlan:
             if rule is None:
                 rule = rules[g.reason, g.plan_types] = of_rules(g.reason, g.plan_types)
             yield pair, rule
+
+
+UNLISTED = ("404", "search")
+"""Site pages that are tools, not answers: `noindex` and out of the sitemap."""

@@ -12,6 +12,7 @@ from .incremental.memo import Memo
 from .model import Content, Payer, PlanType, Reason, Treatment
 from .pages import GuidePage, HubPage, Redirect, SitePlan
 from .related import choose_related
+from .search import INDEX_FOLDER
 from .similarity import NearCopyWork
 from .urls import guide_url, hub_url, rel_path
 
@@ -106,7 +107,7 @@ def _by_record(guides: list[GuidePage]) -> dict[tuple[str, str], list[int]]:
 def _hubs(content: Content, guides: list[GuidePage], by_record: dict[tuple[str, str], list[int]]) -> list[HubPage]:
     """A hub for each record that has guides; plan types have no index, so their set is made here."""
     plan_types = set().union(*{g.plan_types for g in guides})
-    hubs = [HubPage("home", "", "/"), HubPage("a-z", "", "/a-z/"), HubPage("404", "", "/404.html")]
+    hubs = [HubPage(kind, "", url) for kind, url in SITE_PAGES]
     for kind, records in (("payer", content.payers), ("treatment", content.treatments), ("reason", content.reasons)):
         hubs += [HubPage(kind, slug, hub_url(kind, slug)) for slug in records if (kind, slug) in by_record]
     hubs += [
@@ -128,7 +129,11 @@ def _redirects(content: Content, plan: SitePlan) -> list[Redirect]:
     return sorted(redirects, key=lambda r: r.url)
 
 
+SITE_PAGES = (("home", "/"), ("a-z", "/a-z/"), ("search", "/search/"), ("404", "/404.html"))
+"""The pages every site has, whatever its content."""
 SITE_FILE_URLS = ("/sitemap.xml", "/robots.txt", "/_redirects", "/style.css")
+RESERVED = "/" + INDEX_FOLDER + "/"
+"""The search index's folder: no page may be written into it."""
 _UNSAFE_URL = re.compile(r"/\.\.?(?:/|$)|\\", re.MULTILINE)
 """A `.` or `..` segment, or a backslash: a URL that could write outside the output folder."""
 
@@ -144,6 +149,7 @@ def _check_unique_paths(plan: SitePlan) -> None:
         len(distinct) == len(urls)
         and not any(u.endswith("/index.html") and u[: -len("index.html")] in distinct for u in urls if u[-1:] != "/")
         and not _UNSAFE_URL.search("\n".join(urls))
+        and not any(u.startswith(RESERVED) for u in urls)
     ):
         return
     pages = [(g.url, g) for g in plan.guides] + [(h.url, h) for h in plan.hubs] + [(r.url, r) for r in plan.redirects]
@@ -155,6 +161,10 @@ def _check_unique_paths(plan: SitePlan) -> None:
             errors.append(
                 ContentError("content/site.yaml", 0, "permalink", f"URL {url!r} would write outside the output folder")
             )
+            continue
+        if url.startswith(RESERVED):
+            message = f"{_owner(owner)} would be written into {RESERVED}, the search index's folder; rename its slug"
+            errors.append(ContentError("content", 0, "slug", message))
             continue
         key = rel_path(url)
         if key in owners:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .model import Content
+from .pages import UNLISTED
 from .plan import SitePlan
 from .urls import absolute
 
@@ -63,7 +64,9 @@ def sitemap_entries(content: Content, plan: SitePlan, noindex: set[int]) -> list
     base = content.site.base_url
     guide_dates = guide_lastmods(content, plan)
     lastmods = hub_lastmods(content, plan, guide_dates)
-    entries = [SitemapEntry(absolute(base, h.url), lastmods[h.url].isoformat()) for h in plan.hubs if h.kind != "404"]
+    entries = [
+        SitemapEntry(absolute(base, h.url), lastmods[h.url].isoformat()) for h in plan.hubs if h.kind not in UNLISTED
+    ]
     # Every build computes these to fingerprint the sitemap, so once per distinct date, not per guide.
     iso = {when: when.isoformat() for when in set(guide_dates)}
     prefix = absolute(base, "")

@@ -350,7 +350,6 @@ def _processes(f: Fields) -> dict[str, Process]:
         if block is None:
             continue
         result[reason] = Process(
-            reason=reason,
             plan_types=block.text_list("plan_types", min_items=1),
             steps=_facts(block, "steps", min_items=1),
             last_reviewed=block.day("last_reviewed"),

@@ -279,6 +279,16 @@ def test_static_assets_are_cached_and_pages_revalidate(rules, built_site: Path) 
         assert max_age(cache[0]) >= 86400, f"/{asset}: {cache[0]}"
         # Names without a content hash change in place, so a year's immutable cache would keep old CSS.
         assert "immutable" not in cache[0], f"/{asset} keeps its name across builds; do not mark it immutable"
-    # HTML, the sitemap and robots.txt keep the hosts' default (max-age=0, must-revalidate).
-    for url in ("/", "/404.html", "/northwind/", "/sitemap.xml", "/robots.txt"):
+    # HTML, the sitemap and robots.txt keep the hosts' default (max-age=0, must-revalidate), and so
+    # do the search index's files that keep their names; those named by a hash of their bytes are immutable.
+    for url in ("/", "/404.html", "/northwind/", "/sitemap.xml", "/robots.txt", "/pagefind/pagefind-entry.json"):
         assert "cache-control" not in headers_for(rules, url), url
+    index = sorted(p.relative_to(built_site).as_posix() for p in (built_site / "pagefind").rglob("*") if p.is_file())
+    hashed = [rel for rel in index if re.search(r"\.pf_(index|fragment|meta)$", rel)]
+    assert hashed and "pagefind/pagefind.js" in index
+    for rel in index:
+        cache = headers_for(rules, "/" + rel).get("cache-control")
+        if rel in hashed:
+            assert cache and "immutable" in cache[0], rel
+        else:
+            assert not cache or "immutable" not in cache[0], rel

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 
 MANIFEST = ".build-manifest.json"
-MANIFEST_VERSION = 7
+MANIFEST_VERSION = 8
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Manifest:
     memo: dict[str, list] = field(default_factory=dict)
     reads: dict[str, list[str]] = field(default_factory=dict)
     """What each page read when it was rendered (reads.py): its key's inputs."""
+    search: dict[str, str] = field(default_factory=dict)
+    """For each page the site search indexes, a fingerprint of the part it indexes (search.py)."""
 
     @classmethod
     def read(cls, out: Path) -> Manifest:
@@ -40,6 +42,7 @@ class Manifest:
                 data["code"],
                 data["memo"],
                 data["reads"],
+                data["search"],
             )
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
@@ -63,7 +66,13 @@ class Manifest:
             }
         )
         body = orjson.dumps(
-            {"inputs": self.inputs, "memo": self.memo, "outputs": self.outputs, "reads": self.reads},
+            {
+                "inputs": self.inputs,
+                "memo": self.memo,
+                "outputs": self.outputs,
+                "reads": self.reads,
+                "search": self.search,
+            },
             option=orjson.OPT_SORT_KEYS,
         )
         with open(path, "wb") as f:

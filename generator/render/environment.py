@@ -31,6 +31,7 @@ from ..errors import ContentError
 from ..incremental.fingerprints import hash_parts
 from ..markdown import render_markdown
 from ..placeholders import PLACEHOLDER_RE, TEXT_PLACEHOLDERS
+from ..search import names as search_names
 from ..urls import href, hub_url
 
 _escape_inner = getattr(markupsafe, "_escape_inner", None)
@@ -114,6 +115,7 @@ def make_environment(templates: Path, prefix: str = "") -> Environment:
     env.path_prefix = prefix
     env.filters["href"] = _href
     env.globals["hub_url"] = hub_url
+    env.globals["search_names"] = search_names
     return env
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from ..incremental.reads import read
 from ..model import Payer, Reason, Treatment
+from ..pages import UNLISTED, HubPage
 from ..placeholders import fill_html
-from ..plan import HubPage
 from ..urls import absolute, hub_url
 from .fragments import Shared
 
@@ -18,6 +18,7 @@ PAGE_TEMPLATES = {
     "reason": "reason.html",
     "plan_type": "plan_type.html",
     "a-z": "a_z.html",
+    "search": "search.html",
     "404": "404.html",
 }
 
@@ -70,7 +71,7 @@ class HubPages:
             "canonical": absolute(self.site.base_url, hub.url),
             "plan": self.plan,
             "hub_url": hub_url,
-            "noindex": hub.kind == "404",
+            "noindex": hub.kind in UNLISTED,
         }
         if hub.kind in ("payer", "treatment", "reason"):
             context["record"] = getattr(c, hub.kind + "s")[hub.slug]

@@ -1,0 +1,109 @@
+"""Site search (Pagefind): what each page gives the index, and the index itself, written into the new
+build's folder before it is published so that a published site never has a stale index.
+
+Pagefind indexes only the element marked `data-pagefind-body` on a page: a guide's question and
+answer, a hub's heading, each with the names a person might type (brand and generic names, a payer's
+other names) in a `data-names` attribute. The index is rebuilt only when the set of indexed pages or
+what one of them indexes changed; otherwise the published build's index files are carried over.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from .faults import Fault
+from .incremental.fingerprints import digest, hash_parts
+
+INDEX_FOLDER = "pagefind"
+"""Where the index lives in the site; no record may take this slug (validate.py reserves it)."""
+
+BODY = "<div data-pagefind-body"
+
+
+def is_index_file(rel: str) -> bool:
+    return rel.startswith(INDEX_FOLDER + "/")
+
+
+def indexed_part(page: str) -> str | None:
+    """The part of a page the index reads, or None for a page the search does not list."""
+    at = page.find(BODY)
+    if at < 0:
+        return None
+    end = page.find("</div>", at)
+    return page[at : end if end >= 0 else len(page)]
+
+
+def indexed_digest(page: str) -> str | None:
+    """A fingerprint of what the index reads from a page, its language included: equal fingerprints, equal entries."""
+    part = indexed_part(page)
+    if part is None:
+        return None
+    start = page.find("<html")
+    language = page[start : page.find(">", start) + 1] if start >= 0 else ""
+    return digest((language + part).encode("utf-8"))
+
+
+def index_key(parts: dict[str, str | None]) -> str:
+    """One fingerprint for what the whole index reads: each indexed page and its part."""
+    return hash_parts(*(f"{rel}:{part}" for rel, part in sorted(parts.items()) if part))
+
+
+def names(*records: object) -> str:
+    """Every name a person might search for these records by, once each, in order."""
+    found: list[str] = []
+    for record in records:
+        for attr in ("name", "short_name", "generic_name"):
+            value = getattr(record, attr, None)
+            if value:
+                found.append(value)
+        for attr in ("brand_names", "aliases"):
+            found += getattr(record, attr, ())
+    return " · ".join(dict.fromkeys(found))
+
+
+def write_index(site: Path, pages: Iterable[str], language: str) -> dict[str, str]:
+    """Index `pages` of the site folder with Pagefind; return each index file with the fingerprint of its bytes.
+
+    Pagefind numbers pages in the order it finds them on disk, and that order follows how the folder
+    was written, which differs between a clean and an incremental build of the same site. So it reads
+    a folder made for it: only what each page indexes, written in sorted order every time, which also
+    spares it reading whole pages.
+    """
+    folder = site / INDEX_FOLDER
+    if folder.exists():
+        shutil.rmtree(folder)
+    with tempfile.TemporaryDirectory(prefix="search-", dir=site.parent) as source:
+        for rel in sorted(pages):
+            part = indexed_part((site / rel).read_text("utf-8")) or ""
+            target = Path(source, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(
+                f'<!doctype html><html lang="{html.escape(language)}"><body>{part}</div></body></html>', "utf-8"
+            )
+        _pagefind(source, folder)
+    return {
+        Path(root, name).relative_to(site).as_posix(): digest(Path(root, name).read_bytes())
+        for root, _, files in os.walk(folder)
+        for name in files
+    }
+
+
+def _pagefind(source: str, folder: Path) -> None:
+    # The indexer itself, not `python -m pagefind`, which starts a Python to start it (45 ms a build).
+    from pagefind_bin import get_executable
+
+    command = [str(get_executable()), "--site", source, "--output-path", str(folder), "--silent"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
+        raise Fault(folder, "writing the search index with Pagefind", f"pagefind exited {done.returncode}: {why[0]}")
+
+
+def index_files(outputs: Iterable[str]) -> list[str]:
+    return sorted(rel for rel in outputs if is_index_file(rel))
