@@ -336,10 +336,12 @@ class Payer:
     processes: dict[str, Process] = field(default_factory=dict)
     """The payer's own published process for a denial reason, by reason slug."""
 
-    def process_for(self, reason: str, plan_types: tuple[str, ...]) -> Process | None:
-        """The payer's process for `reason` when it covers one of a guide's plan types."""
+    def process_for(self, reason: str, plan_types: tuple[str, ...], benefit: str) -> Process | None:
+        """The payer's process for `reason` when it covers one of a guide's plan types and the treatment's benefit."""
         process = self.processes.get(reason)
-        return process if process and not set(process.plan_types).isdisjoint(plan_types) else None
+        if not process or set(process.plan_types).isdisjoint(plan_types):
+            return None
+        return process if not process.benefits or benefit in (*process.benefits, "either") else None
 
     def handles(self, benefit: str) -> bool:
         """Whether this payer decides claims on `benefit` (a PBM decides pharmacy claims only)."""
@@ -358,6 +360,8 @@ class Process:
     """The plan lines the payer's page speaks for: a commercial process is not its Medicare one."""
     steps: tuple[Fact, ...]
     last_reviewed: date
+    benefits: tuple[str, ...] = ()
+    """The benefit it is for when not both: a Part D exception is not how a clinic drug or a surgery is asked for."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -353,6 +353,7 @@ def _processes(f: Fields) -> dict[str, Process]:
             plan_types=block.text_list("plan_types", min_items=1),
             steps=_facts(block, "steps", min_items=1),
             last_reviewed=block.day("last_reviewed"),
+            benefits=block.choices("benefits", BENEFITS, required=False),
         )
         block.finish()
     return result

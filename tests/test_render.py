@@ -285,3 +285,21 @@ def test_payer_process_shows_on_its_reason_and_names_the_lines_it_covers(built_s
     assert "takes this request" not in other_reason
     other_payer = (built_site / "fabrikam-rx/entresto/step-therapy/index.html").read_text("utf-8")
     assert "takes this request" not in other_payer
+
+
+def test_a_payer_process_for_one_benefit_stays_off_guides_for_the_other() -> None:
+    from datetime import date
+
+    from generator.model import Fact, Payer, Process, PolicyRef
+
+    step = Fact("Ask on the drug exception form.", "page")
+    process = Process(("employer-self-funded",), (step,), date(2026, 11, 1), benefits=("pharmacy",))
+    payer = Payer(
+        "p", "P", "P", (), "insurer", ("national",), ("employer-self-funded",), (), ("medical", "pharmacy"),
+        PolicyRef("", ""), "", (), (), date(2026, 11, 1), (), (), processes={"step-therapy": process},
+    )  # fmt: skip
+    assert payer.process_for("step-therapy", ("employer-self-funded",), "pharmacy") is process
+    assert payer.process_for("step-therapy", ("employer-self-funded",), "either") is process
+    assert payer.process_for("step-therapy", ("employer-self-funded",), "medical") is None
+    assert payer.process_for("step-therapy", ("medicare-advantage",), "pharmacy") is None
+    assert payer.process_for("not-medically-necessary", ("employer-self-funded",), "pharmacy") is None

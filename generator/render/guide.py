@@ -109,7 +109,7 @@ class GuidePages:
         crumbs = breadcrumbs(payer, treatment, reason)
         reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
         reviewed += [pt.last_reviewed for pt in r.plan_types] + ([r.pair.last_reviewed] if r.pair else [])
-        if process := payer.process_for(reason.slug, r.page.plan_types):
+        if process := payer.process_for(reason.slug, r.page.plan_types, treatment.benefit):
             reviewed.append(process.last_reviewed)
         context = {
             "page": r.page,
@@ -168,15 +168,15 @@ class GuidePages:
         }
 
     def angle(self, r: GuideRecords, sources: PageSources) -> dict:
-        """What works for this reason with this treatment, then the pair's notes and the plan types' rules for the reason."""
-        notes = [(pt, sources.cite_all(r.shown(r.reason.plan_type_notes.get(pt.slug, ())))) for pt in r.plan_types]
+        """What works for this reason with this treatment, the pair's notes, and links to the plan types' rules for the reason."""
         return {
             "note": self.note_html(r, sources),
             "pair_body": self.markdown(("pair", r.payer.slug, r.treatment.slug), nested(r.pair.body)) if r.pair else "",
             "pitfall": sources.cite(pitfall)
             if (pitfall := r.treatment.pitfall).text and pitfall.applies(r.audience)
             else None,
-            "reason_rules": [(pt, items) for pt, items in notes if items],
+            # The plan types' own rules for this reason live on their pages (plan_type.html, by reason); a guide links there.
+            "reason_rules": [pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ()))],
         }
 
     def note_html(self, r: GuideRecords, sources: PageSources) -> list[tuple[Markup, Cited]]:
@@ -190,7 +190,7 @@ class GuidePages:
 
     def process(self, r: GuideRecords, sources: PageSources) -> dict:
         """The payer's own published process for this reason, and the page's plan types it speaks for."""
-        process = r.payer.process_for(r.reason.slug, r.page.plan_types)
+        process = r.payer.process_for(r.reason.slug, r.page.plan_types, r.treatment.benefit)
         if process is None:
             return {"process": None}
         covered = [pt for pt in r.plan_types if pt.slug in process.plan_types]
