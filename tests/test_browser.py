@@ -75,7 +75,7 @@ def test_the_first_phone_screen_shows_the_question_the_answer_and_every_deadline
     page.screenshot(path=str(tmp_path / "guide-desktop.png"), full_page=True)
 
 
-@pytest.mark.parametrize("kind", ["guide", "home", "payer", "treatment", "reason", "plan-type", "a-z"])
+@pytest.mark.parametrize("kind", ["guide", "home", "payer", "treatment", "reason", "plan-type", "a-z", "search"])
 def test_nothing_scrolls_sideways_at_360_pixels(browser, site, kind: str) -> None:
     base, out = site
     url = {
@@ -86,6 +86,7 @@ def test_nothing_scrolls_sideways_at_360_pixels(browser, site, kind: str) -> Non
         "reason": "/reasons/not-medically-necessary/",
         "plan-type": "/plan-types/medicare-advantage/",
         "a-z": "/a-z/",
+        "search": "/search/?q=Ozempic+Aetna",
     }[kind]
     page = browser.new_page(viewport={"width": 360, "height": 780})
     page.goto(base + url)
@@ -217,9 +218,11 @@ def test_no_page_breaks_its_content_security_policy(browser, site) -> None:
     page = browser.new_page()
     messages: list[str] = []
     page.on("console", lambda m: messages.append(m.text))
-    for url in (widest_guide(out), "/", "/plan-types/medicare-advantage/"):
+    for url in (widest_guide(out), "/", "/plan-types/medicare-advantage/", "/search/?q=Dupixent+Cigna"):
         page.goto(base + url)
-        page.fill("#calc-notice", "2026-01-31") if url.count("/") > 3 else None
+        page.fill("#calc-notice", "2026-01-31") if url.count("/") > 3 and "?" not in url else None
+        if "?" in url:
+            page.wait_for_selector("#search-results li")
     assert not [m for m in messages if "Content Security Policy" in m or "Refused to" in m], messages
 
 
@@ -234,6 +237,7 @@ def test_no_page_breaks_its_content_security_policy(browser, site) -> None:
         "/reasons/step-therapy/",
         "/plan-types/tricare/",
         "/a-z/",
+        "/search/?q=Ozempic+Aetna",
         "/404.html",
     ],
 )
@@ -242,10 +246,45 @@ def test_axe_finds_no_serious_or_critical_violation_at_phone_width(browser, site
     context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
     page = context.new_page()
     page.goto(base + (widest_guide(out) if url == "guide" else url))
+    if url.startswith("/search/"):
+        page.wait_for_selector("#search-results li")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [
         (v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")
     ]
     assert bad == [], bad
+    context.close()
+
+
+def test_the_home_page_search_box_lands_on_the_guide(browser, site) -> None:
+    base, _ = site
+    page = browser.new_page(viewport=PHONE)
+    page.goto(base + "/")
+    # Ozempic is a brand of semaglutide: the guides' headings say "Semaglutide", the index has every brand.
+    page.fill("#q", "Ozempic Aetna")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/search/?q=Ozempic*")
+    first = page.wait_for_selector("#search-results li a")
+    assert first.get_attribute("href").startswith("/aetna/semaglutide/"), first.get_attribute("href")
+    assert "found" in page.inner_text("#search-status")
+    first.click()
+    page.wait_for_url("**/aetna/semaglutide/*/")
+    assert "by Aetna?" in page.inner_text("h1")
+
+
+def test_without_javascript_search_points_to_the_a_z_list_and_links_pick_payer_treatment_reason(browser, site) -> None:
+    base, _ = site
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto(base + "/")
+    assert page.locator("noscript").count() == 0 or "A–Z" in page.content().replace("&ndash;", "–")
+    page.click("text=Aetna")
+    page.wait_for_url("**/aetna/")
+    page.click("a[href='/aetna/ocrevus/not-medically-necessary/']")
+    page.wait_for_url("**/aetna/ocrevus/not-medically-necessary/")
+    assert page.inner_text("h1") == "Ocrevus denied as not medically necessary by Aetna?"
+    page.goto(base + "/search/?q=Ocrevus")
+    assert page.locator("#search-results li").count() == 0
+    assert "/a-z/" in page.content()
     context.close()
