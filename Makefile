@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: build test test-all check check-quick serve bench bench-serve bench-hugo lint fix clean golden schemas
+.PHONY: build test test-all check check-quick serve audit bench bench-serve bench-hugo lint fix clean golden schemas
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,16 @@ serve: $(STAMP)  ## preview at http://127.0.0.1:8000 with live reload
 
 bench: $(STAMP)  ## time synthetic builds of 1k, 10k and 100k pages
 	$(PY) -m bench
+
+AUDIT_NODE := audit/node_modules/.package-lock.json
+
+$(AUDIT_NODE): audit/package.json audit/package-lock.json
+	npm ci --prefix audit --no-audit --no-fund
+	touch $(AUDIT_NODE)
+
+audit: $(STAMP) $(AUDIT_NODE)  ## Lighthouse on one indexable page of each kind (mobile, median of 3); not part of CI
+	$(PY) -m generator build
+	$(PY) audit/audit.py
 
 bench-serve: $(STAMP)  ## the preview's edit-to-screen time on the real content, 10 edits of each kind
 	$(PY) -m bench.serve
