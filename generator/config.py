@@ -106,6 +106,7 @@ def _gates(fields: Fields | None) -> GateConfig:
         max_review_age_days=fields.integer("max_review_age_days", default.max_review_age_days, 1, 10_000),
         max_grade_level=fields.number("max_grade_level", default.max_grade_level, 1.0, 30.0),
         html_sample=fields.integer("html_sample", default.html_sample, 1, 1_000_000),
+        note_min_words=fields.integer("note_min_words", default.note_min_words, 0, 10_000),
     )
     fields.finish()
     return config

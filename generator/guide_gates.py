@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import gzip
 import html
+import statistics
 from datetime import date
 from pathlib import Path
 
 from .gates import TITLE, Gate, Page, spread
-from .lint import PageFacts, lint_content, lint_page
+from .lint import PageFacts, lint_content, lint_notes, lint_page, note_words
 from .model import Content
 from .plan import SitePlan
 from .uniqueness import main_text, measure_guides
@@ -93,7 +94,11 @@ STATIC_PARTS = [Path(__file__).parent.parent / "static" / name for name in ("sty
 
 def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
     """The prose lint (lint.py) over every guide, and program rules scoped to their program."""
-    gate = Gate("prose lint", "no broken joins, empty headings, repeats, unused sources, unscoped program rules")
+    gate = Gate(
+        "prose lint",
+        "no broken joins, empty headings, repeats, unused sources, unscoped program rules; "
+        f"treatment × reason notes of {content.site.gates.note_min_words}+ words, cited, no sentence in two notes",
+    )
     facts = {}
     for g in plan.guides:
         t = content.treatments[g.treatment]
@@ -103,7 +108,15 @@ def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
         if page.url in facts:
             gate.errors += [f"{page.url}: {m}" for m in lint_page(page.html, facts[page.url])]
     gate.errors += lint_content(content)
-    gate.figures = {"guides_checked": len(facts), "problems": len(gate.errors)}
+    gate.errors += lint_notes(content, content.site.gates.note_min_words)
+    words = sorted(note_words(t.reason_notes.get(r, ())) for t in content.treatments.values() for r in t.reasons)
+    gate.figures = {
+        "guides_checked": len(facts),
+        "problems": len(gate.errors),
+        "note_words": {"notes": len(words), "min": words[0], "median": statistics.median(words), "max": words[-1]}
+        if words
+        else {},
+    }
     return gate
 
 

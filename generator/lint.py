@@ -238,7 +238,7 @@ SHARED_SENTENCE_MIN_WORDS = 6
 """Shorter sentences ("Ask for a formulary exception.") may recur without making notes copies."""
 
 
-def lint_notes(content) -> list[str]:
+def lint_notes(content, min_words: int = NOTE_MIN_WORDS) -> list[str]:
     """Treatment × reason notes: long enough, every fact cited, and no sentence written into two notes."""
     found = []
     owners: dict[str, str] = {}
@@ -247,8 +247,8 @@ def lint_notes(content) -> list[str]:
             where = f"treatment {slug}: reason_notes.{reason}"
             facts = t.reason_notes.get(reason, ())
             words = note_words(facts)
-            if words < NOTE_MIN_WORDS:
-                found.append(f"{where}: {words} words; expected at least {NOTE_MIN_WORDS}")
+            if words < min_words:
+                found.append(f"{where}: {words} words; expected at least {min_words}")
             found += [f"{where}: {f.text[:60]!r} has no cite" for f in facts if not f.cite]
             for sentence in {s for f in facts for s in _sentences(f.text)}:
                 first = owners.setdefault(sentence, where)

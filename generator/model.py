@@ -413,6 +413,8 @@ class GateConfig:
     """Thresholds for `make check`."""
 
     title_min: int = 20
+    note_min_words: int = 120
+    """Words a treatment × reason note shows on every guide of it (lint.py)."""
     title_max: int = 70
     description_min: int = 70
     description_max: int = 160

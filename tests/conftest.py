@@ -41,6 +41,15 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def content():
+    """The fixture site's content, loaded and validated."""
+    from generator.load import load_content
+    from generator.validate import validate_content
+
+    return validate_content(load_content(FIXTURE))
+
+
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     """A writable copy of the fixture site, for tests that edit content."""

@@ -26,10 +26,8 @@ from generator.checks import (
     read_site,
     run_checks,
 )
-from generator.load import load_content
 from generator.plan import plan_pages
 from generator.uniqueness import measure_guides
-from generator.validate import validate_content
 
 BASE = "https://fixture.example.org"
 GUIDE = "northwind/entresto/not-medically-necessary/index.html"
@@ -48,11 +46,6 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text("utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), "utf-8")
-
-
-@pytest.fixture(scope="module")
-def content():
-    return validate_content(load_content(FIXTURE))
 
 
 def test_every_gate_passes_on_the_fixture_site(site: Path, content) -> None:

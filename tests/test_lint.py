@@ -96,3 +96,34 @@ def test_a_program_rule_outside_its_program_is_named() -> None:
         changed = type(reason)(**{**{f: getattr(reason, f) for f in reason.__slots__}, "levers": (fact,)})
         found = lint_content(type(content)(**{**content.__dict__, "reasons": {"not-medically-necessary": changed}}))
         assert len(found) == expected, found
+
+
+def test_notes_must_be_long_cited_and_their_own(content) -> None:
+    from dataclasses import replace
+
+    from generator.lint import lint_notes
+    from generator.model import Fact
+
+    long = " ".join(["Entresto needs an echo report that shows the ejection fraction."] * 13)
+    shared = "Show each ACE inhibitor or ARB you tried, with dates and why it stopped."
+    entresto = content.treatments["entresto"]
+    ocrevus = content.treatments["ocrevus"]
+    notes = {
+        "entresto": replace(entresto, reason_notes={"not-medically-necessary": (Fact(long, "label"),), "step-therapy": (Fact(shared, None),)}),
+        "ocrevus": replace(ocrevus, reason_notes={"not-medically-necessary": (Fact(long.replace("Entresto", "Ocrevus"), "label"),), "step-therapy": (Fact(shared + " " + long, "label"),)}),
+    }  # fmt: skip
+    found = lint_notes(replace(content, treatments={**content.treatments, **notes}))
+    assert "treatment entresto: reason_notes.step-therapy: 14 words; expected at least 120" in found
+    assert any(
+        m.startswith("treatment entresto: reason_notes.step-therapy: 'Show each ACE") and "has no cite" in m
+        for m in found
+    )
+    assert any(
+        m.startswith("treatment ocrevus: reason_notes.step-therapy: the sentence 'show each ace inhibitor")
+        and m.endswith("is also in treatment entresto: reason_notes.step-therapy")
+        for m in found
+    )
+    assert not [m for m in found if "not-medically-necessary" in m and "words" in m and "lumbar" not in m]
+    assert lint_notes(replace(content, treatments={**content.treatments, **notes}), min_words=0) == [
+        m for m in found if "words; expected" not in m
+    ]

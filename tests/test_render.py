@@ -290,7 +290,7 @@ def test_payer_process_shows_on_its_reason_and_names_the_lines_it_covers(built_s
 def test_a_payer_process_for_one_benefit_stays_off_guides_for_the_other() -> None:
     from datetime import date
 
-    from generator.model import Fact, Payer, Process, PolicyRef
+    from generator.model import Fact, Payer, PolicyRef, Process
 
     step = Fact("Ask on the drug exception form.", "page")
     process = Process(("employer-self-funded",), (step,), date(2026, 11, 1), benefits=("pharmacy",))
