@@ -303,3 +303,31 @@ def test_a_payer_process_for_one_benefit_stays_off_guides_for_the_other() -> Non
     assert payer.process_for("step-therapy", ("employer-self-funded",), "medical") is None
     assert payer.process_for("step-therapy", ("medicare-advantage",), "pharmacy") is None
     assert payer.process_for("not-medically-necessary", ("employer-self-funded",), "pharmacy") is None
+
+
+@pytest.mark.parametrize(
+    ("note", "rest"),
+    [
+        ("One sentence only.", ""),
+        ("First one here. Second one follows.", "Second one follows."),
+        ("First one here. Second.\n\nNext paragraph.", "Second.\n\nNext paragraph."),
+        ("Only this.\n\nNext paragraph.", "Next paragraph."),
+        ("See **the label** first. Then ask.", "See **the label** first. Then ask."),
+    ],
+)
+def test_the_note_goes_on_after_the_sentence_the_answer_took(note: str, rest: str) -> None:
+    from generator.render.guide import first_sentence, without_first_sentence
+
+    assert without_first_sentence(note) == rest
+    if rest != note:
+        assert note.replace("\n\n", " ").startswith(first_sentence(note))
+
+
+def test_the_answer_is_cited_and_not_repeated_below(built_site: Path) -> None:
+    html = (built_site / "northwind/entresto/step-therapy/index.html").read_text("utf-8")
+    answer = html[html.index('<p class="answer">') :]
+    answer = answer[: answer.index("</p>")]
+    assert "Show each ACE inhibitor or ARB tried, with dates and why it stopped." in answer
+    assert 'href="#s1"' in answer
+    angle = html[html.index('<section id="angle"') :]
+    assert "Show each ACE inhibitor or ARB tried" not in angle[: angle.index("</section>")]

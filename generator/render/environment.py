@@ -38,6 +38,11 @@ _escape_inner = getattr(markupsafe, "_escape_inner", None)
 _new_str = str.__new__
 
 
+def capitalized(text: str) -> str:
+    """A name at the start of a heading or link text: its first letter upper-case ("tirzepatide" → "Tirzepatide")."""
+    return text[:1].upper() + text[1:]
+
+
 def escape_output(value: object) -> Markup:
     """What markupsafe.escape returns, sooner for the two kinds a page outputs: Markup and str.
 
@@ -116,6 +121,7 @@ def make_environment(templates: Path, prefix: str = "") -> Environment:
     env.filters["href"] = _href
     env.globals["hub_url"] = hub_url
     env.globals["search_names"] = search_names
+    env.filters["capitalized"] = capitalized
     return env
 
 

@@ -16,9 +16,9 @@ from ..placeholders import fill_html
 from ..plan import GuidePage
 from ..urls import absolute, hub_url
 from .deadlines import deadline_rows
-from .environment import ascii_html
+from .environment import ascii_html, capitalized
 from .fragments import Shared
-from .guide_head import RelatedLinks, breadcrumbs, capitalized, cta_url, guide_description, guide_jsonld, guide_title
+from .guide_head import RelatedLinks, breadcrumbs, cta_url, guide_description, guide_jsonld, guide_title
 from .sources import Cited, PageSources
 
 MAX_NEXT_STEPS = 7
@@ -120,7 +120,7 @@ class GuidePages:
             "plan_types": r.plan_types,
             "names": {"payer": payer.short_name, "treatment": treatment.short_name},
             "h1": h1,
-            "answer": self.answer(r),
+            "answer": self.answer(r, sources),
             "title": guide_title(payer, treatment, reason),
             "description": guide_description(payer, treatment, reason, len(r.plan_types)),
             "canonical": absolute(self.site.base_url, r.page.url),
@@ -143,11 +143,13 @@ class GuidePages:
         context["sources"] = sources.html()
         return context
 
-    def answer(self, r: GuideRecords) -> str:
-        """Two sentences for this reason and this treatment: what the denial means here, and what to ask for."""
+    def answer(self, r: GuideRecords, sources: PageSources) -> Markup:
+        """Two sentences for this reason and this treatment: what the denial means here (with the source of
+        the note it opens, the first the page cites), and what to ask for."""
         note = r.shown(r.treatment.reason_notes.get(r.reason.slug, ()))
         first = first_sentence(note[0].text) if note else first_sentence(r.reason.lede)
-        return f"{first} {r.reason.ask_for}"
+        mark = sources.cite(note[0]).mark if note else ""
+        return Markup("{}{} {}").format(first, mark, r.reason.ask_for)
 
     def criteria(self, r: GuideRecords) -> list[Fact]:
         """The payer's own criteria where the pair governs the page, else the typical ones."""
@@ -182,9 +184,14 @@ class GuidePages:
     def note_html(self, r: GuideRecords, sources: PageSources) -> list[tuple[Markup, Cited]]:
         """The treatment × reason note, a Markdown block per fact that applies, each with its source number."""
         shown = []
-        for i, fact in enumerate(r.treatment.reason_notes.get(r.reason.slug, ())):
-            if fact.applies(r.audience):
-                html = self.markdown(("note", r.treatment.slug, r.reason.slug, i), fact.text)
+        applying = [
+            (i, f) for i, f in enumerate(r.treatment.reason_notes.get(r.reason.slug, ())) if f.applies(r.audience)
+        ]
+        for n, (i, fact) in enumerate(applying):
+            # The first sentence is the page's answer, just above: the section goes on from there.
+            text = without_first_sentence(fact.text) if n == 0 else fact.text
+            if text:
+                html = self.markdown(("note", r.treatment.slug, r.reason.slug, i, n == 0), text)
                 shown.append((html, sources.cite(fact)))
         return shown
 
@@ -235,6 +242,15 @@ def lower_first(text: str) -> str:
 
 _MARKDOWN = re.compile(r"\*\*|__|[*_`]|\[([^\]]*)\]\([^)]*\)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z{])")
+
+
+def without_first_sentence(markdown: str) -> str:
+    """The Markdown after its first sentence, when the first paragraph has more; else all of it."""
+    first, _, rest = markdown.strip().partition("\n\n")
+    parts = _SENTENCE_END.split(" ".join(first.split()), maxsplit=1)
+    if _MARKDOWN.search(parts[0]):
+        return markdown
+    return "\n\n".join(p for p in (*parts[1:], rest) if p)
 
 
 def first_sentence(markdown: str) -> str:

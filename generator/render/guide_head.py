@@ -13,7 +13,7 @@ from ..model import Content, Payer, Reason, SiteConfig, Treatment
 from ..placeholders import fill_slugs
 from ..plan import GuidePage, SitePlan
 from ..urls import absolute, href, hub_url
-from .environment import ascii_html
+from .environment import ascii_html, capitalized
 
 _quote = lru_cache(maxsize=4096)(quote_plus)
 """What urlencode does to each key and value; cached, since the values are a few hundred slugs."""
@@ -31,11 +31,6 @@ class Link:
 
     url: str
     text: str
-
-
-def capitalized(text: str) -> str:
-    """A name at the start of a heading or link text: its first letter upper-case ("tirzepatide" → "Tirzepatide")."""
-    return text[:1].upper() + text[1:]
 
 
 def guide_title(payer: Payer, treatment: Treatment, reason: Reason, limit: int = TITLE_TARGET) -> str:
