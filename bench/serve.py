@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.paths import Paths
-from generator.preview.server import make_server
+from generator.preview import running
 from generator.preview.session import Preview
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,13 +77,12 @@ def run(rounds: int, folder: Path) -> dict[str, list[tuple[float, float]]]:
     for name in ("content", "templates", "static"):
         shutil.copytree(ROOT / name, folder / name)
     paths = Paths(folder / "content", folder / ".preview", folder / "templates", folder / "static")
-    preview = Preview(paths, log=lambda *a, **k: None)
-    preview.rebuild()
-    server = make_server(preview, "127.0.0.1", 0)
-    stop = threading.Event()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    threading.Thread(target=preview.watch, args=(stop,), daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with running(paths, log=lambda *a, **k: None) as (preview, server):
+        return edit_rounds(rounds, folder, preview, f"http://127.0.0.1:{server.server_address[1]}")
+
+
+def edit_rounds(rounds: int, folder: Path, preview: Preview, base: str) -> dict[str, list[tuple[float, float]]]:
+    """Each kind of edit `rounds` times, with the guide open: (seconds to screen, seconds until all rebuilt)."""
     stream = urllib.request.urlopen(base + "/__preview/events?path=" + GUIDE, timeout=60)
     stream.readline()
     results: dict[str, list[tuple[float, float]]] = {}
@@ -108,10 +106,7 @@ def run(rounds: int, folder: Path) -> dict[str, list[tuple[float, float]]]:
                 results.setdefault(kind.name, []).append((on_screen, time.perf_counter() - started))
             file.write_text(original, "utf-8")
     finally:
-        stop.set()
         stream.close()
-        server.shutdown()
-        server.server_close()
     return results
 
 

@@ -6,7 +6,6 @@ updates within 10 s."""
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,7 @@ from chromium import MARKS, launch
 from conftest import FIXTURE, ROOT
 
 from generator.paths import Paths
-from generator.preview.server import make_server
-from generator.preview.session import Preview
+from generator.preview import running
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = MARKS
@@ -32,16 +30,8 @@ def preview(tmp_path: Path) -> Iterator[tuple[str, Paths]]:
     for name, source in (("content", FIXTURE), ("templates", ROOT / "templates"), ("static", ROOT / "static")):
         shutil.copytree(source, tmp_path / name)
     paths = Paths(tmp_path / "content", tmp_path / ".preview", tmp_path / "templates", tmp_path / "static")
-    session = Preview(paths, log=lambda *a, **k: None)
-    session.rebuild()
-    server = make_server(session, "127.0.0.1", 0)
-    stop = threading.Event()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    threading.Thread(target=session.watch, args=(stop, 0.05), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", paths
-    stop.set()
-    server.shutdown()
-    server.server_close()
+    with running(paths, interval=0.05, log=lambda *a, **k: None) as (_, server):
+        yield f"http://127.0.0.1:{server.server_address[1]}", paths
 
 
 @pytest.fixture

@@ -276,8 +276,7 @@ def test_a_name_holding_a_placeholder_is_not_filled_in_turn() -> None:
 
 def test_payer_process_shows_on_its_reason_and_names_the_lines_it_covers(built_site: Path) -> None:
     step = (built_site / "northwind/entresto/step-therapy/index.html").read_text("utf-8")
-    block = step[step.index("How Northwind takes this request") :]
-    block = block[: block.index("</ul>")]
+    block = between(step, "How Northwind takes this request", "</ul>")
     assert "<p>For Employer plan (self-funded) only; other plan types follow the steps their notice gives.</p>" in block
     assert "The prescriber asks for a step therapy exception on the Northwind exception form." in block
     assert "fixture.example.org/northwind/step-therapy" in step
@@ -325,9 +324,13 @@ def test_the_note_goes_on_after_the_sentence_the_answer_took(note: str, rest: st
 
 def test_the_answer_is_cited_and_not_repeated_below(built_site: Path) -> None:
     html = (built_site / "northwind/entresto/step-therapy/index.html").read_text("utf-8")
-    answer = html[html.index('<p class="answer">') :]
-    answer = answer[: answer.index("</p>")]
+    answer = between(html, '<p class="answer">', "</p>")
     assert "Show each ACE inhibitor or ARB tried, with dates and why it stopped." in answer
     assert 'href="#s1"' in answer
-    angle = html[html.index('<section id="angle"') :]
-    assert "Show each ACE inhibitor or ARB tried" not in angle[: angle.index("</section>")]
+    assert "Show each ACE inhibitor or ARB tried" not in between(html, '<section id="angle"', "</section>")
+
+
+def between(html: str, start: str, end: str) -> str:
+    """The page from `start` up to the first `end` after it."""
+    rest = html[html.index(start) :]
+    return rest[: rest.index(end)]
