@@ -277,7 +277,8 @@ def test_a_real_full_disk(scratch_disk: Path, capsys) -> None:
     build(FIXTURE, out, workers=1)
     before = tree_digest(out)
     filler = scratch_disk / "filler"
-    with open(filler, "wb") as f:  # fill the disk, then free a little: not enough for a new build
+    # Unbuffered: a buffered file would try its last, failed chunk again on close and raise there.
+    with open(filler, "wb", buffering=0) as f:  # fill the disk, then free a little: not enough for a new build
         try:
             while True:
                 f.write(b"\0" * 65536)
