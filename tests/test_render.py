@@ -334,3 +334,25 @@ def between(html: str, start: str, end: str) -> str:
     """The page from `start` up to the first `end` after it."""
     rest = html[html.index(start) :]
     return rest[: rest.index(end)]
+
+
+def test_long_names_shorten_the_payer_to_its_initials_before_the_treatment_is_cut(content) -> None:
+    from dataclasses import replace
+
+    from generator.render.guide_head import TITLE_HARD_MAX, guide_title, title_names
+
+    reason = content.reasons["not-medically-necessary"]
+    treatment = replace(content.treatments["ocrevus"], short_name="Spinal cord stimulator")
+    payer = replace(
+        content.payers["northwind"], short_name="Blue Cross Blue Shield of Michigan", aliases=("BCBSM", "Blue Care")
+    )
+    assert title_names(payer) == ["Blue Cross Blue Shield of Michigan", "BCBSM"]
+    assert guide_title(payer, treatment, reason) == "Spinal cord stimulator: not medically necessary (BCBSM)"
+    kaiser = replace(payer, short_name="Kaiser Permanente", aliases=("Kaiser", "KP"))
+    assert title_names(kaiser) == ["Kaiser Permanente", "Kaiser"]
+    long = replace(treatment, short_name="Skilled nursing facility care and more words")
+    cut = guide_title(replace(payer, aliases=()), long, reason)
+    assert (
+        len(cut) <= TITLE_HARD_MAX and cut.startswith("Skilled nursing facility…") or cut.startswith("Skilled nursing…")
+    )
+    assert cut.endswith("(Blue Cross Blue Shield of Michigan)")

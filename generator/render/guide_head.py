@@ -35,14 +35,18 @@ class Link:
 
 def guide_title(payer: Payer, treatment: Treatment, reason: Reason, limit: int = TITLE_TARGET) -> str:
     """The first pattern that fits `limit`; with long names, the shortest pattern (never over TITLE_HARD_MAX)."""
-    t, p = capitalized(treatment.short_name), payer.short_name
+    t = capitalized(treatment.short_name)
     # "denied as not medically necessary" → "not medically necessary"
     phrase = reason.title_phrase.split(" ", 2)[-1] if reason.title_phrase.startswith("denied ") else reason.title_phrase
     candidates = [
-        f"{t} {reason.title_phrase} by {p}? How to appeal",
-        f"{t} {reason.title_phrase} by {p}?",
-        f"{t} denied by {p}: {phrase}",
-        f"{t}: {phrase} ({p})",
+        c
+        for p in title_names(payer)
+        for c in (
+            f"{t} {reason.title_phrase} by {p}? How to appeal",
+            f"{t} {reason.title_phrase} by {p}?",
+            f"{t} denied by {p}: {phrase}",
+            f"{t}: {phrase} ({p})",
+        )
     ]
     fitting = [c for c in candidates if len(c) <= limit]
     if fitting:
@@ -51,8 +55,19 @@ def guide_title(payer: Payer, treatment: Treatment, reason: Reason, limit: int =
     if len(shortest) <= TITLE_HARD_MAX:
         return shortest
     # Shorten the treatment's name, never the reason or the payer, so that titles stay unique.
+    p = title_names(payer)[-1]
     room = TITLE_HARD_MAX - len(f"…: {phrase} ({p})")
-    return f"{t[:room].rstrip()}…: {phrase} ({p})"
+    cut = t[: room + 1].rsplit(" ", 1)[0] if " " in t[:room] else t[:room]
+    return f"{cut.rstrip()}…: {phrase} ({p})"
+
+
+def title_names(payer: Payer) -> list[str]:
+    """The payer's short name, then an alias that is its initials ("BCBSM" for Blue Cross Blue Shield of
+    Michigan), which a title may use when the full name leaves no room for the treatment's."""
+    words = payer.short_name.split()
+    initials = "".join(word[0] for word in words if word[:1].isupper())
+    shorter = [a for a in payer.aliases if (len(initials) >= 3 and a == initials) or (len(words) > 1 and a == words[0])]
+    return [payer.short_name, *sorted(shorter, key=len, reverse=True)]
 
 
 def guide_description(payer: Payer, treatment: Treatment, reason: Reason, plan_count: int) -> str:
