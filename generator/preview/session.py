@@ -105,7 +105,7 @@ class Preview:
             self._fail(f"{type(exc).__name__}: {exc}")
             return False
         self._publish(ahead=None, reload=result.written > 0 or bool(self.state().errors))
-        self.log(f"Rebuilt: {result.written:,} pages changed in {time.perf_counter() - started:.2f} s", flush=True)
+        self.log(f"Rebuilt: {result.written:,} files changed in {time.perf_counter() - started:.2f} s", flush=True)
         return True
 
     def _publish(self, ahead: dict[str, bytes] | None, reload: bool) -> None:
