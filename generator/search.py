@@ -95,14 +95,22 @@ def write_index(site: Path, pages: Iterable[str], language: str) -> dict[str, st
 
 
 def _pagefind(source: str, folder: Path) -> None:
-    # The indexer itself, not `python -m pagefind`, which starts a Python to start it (45 ms a build).
-    from pagefind_bin import get_executable
-
-    command = [str(get_executable()), "--site", source, "--output-path", str(folder), "--silent"]
+    command = [indexer(folder), "--site", source, "--output-path", str(folder), "--silent"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
         raise Fault(folder, "writing the search index with Pagefind", f"pagefind exited {done.returncode}: {why[0]}")
+
+
+def indexer(folder: Path) -> str:
+    """The Pagefind binary itself, not `python -m pagefind`, which starts a Python to start it (45 ms a build)."""
+    try:
+        from pagefind_bin import get_executable
+
+        return str(get_executable())
+    except (ImportError, FileNotFoundError) as exc:
+        why = f"the Pagefind indexer is not installed ({exc}); `make build` installs it (pip install 'pagefind[bin]')"
+        raise Fault(folder, "writing the search index with Pagefind", why) from exc
 
 
 def index_files(outputs: Iterable[str]) -> list[str]:

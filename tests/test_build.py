@@ -252,3 +252,39 @@ def test_the_command_line_exits_with_its_code_and_its_output_reaches_a_pipe(cont
     failed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
     assert failed.returncode == 1
     assert "contoso.yaml:2: YAML syntax error" in failed.stderr and failed.stdout == ""
+
+
+def test_a_failing_search_indexer_publishes_nothing(content_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    from generator import search
+    from generator.faults import Fault
+
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    before = tree_digest(out)
+    (content_dir / "payers/northwind.yaml").write_text(
+        (content_dir / "payers/northwind.yaml")
+        .read_text()
+        .replace("short_name: Northwind", "short_name: Northwind Two")
+    )
+    monkeypatch.setattr(search, "indexer", lambda folder: "/bin/false")
+    with pytest.raises(Fault, match="writing the search index with Pagefind: pagefind exited 1"):
+        build(content_dir, out, workers=1)
+    assert tree_digest(out) == before
+    monkeypatch.undo()
+    build(content_dir, out, workers=1)
+    assert (out / "pagefind/pagefind.js").is_file() and tree_digest(out) != before
+
+
+def test_the_search_index_is_rewritten_only_when_what_it_indexes_changed(content_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    entry = out / "pagefind/pagefind-entry.json"
+    first = entry.stat().st_ino
+    treatment = content_dir / "treatments/entresto.md"
+    treatment.write_text(treatment.read_text().replace("is above 40%.", "is above 40 percent."))
+    assert build(content_dir, out, workers=1).written > 0
+    assert entry.stat().st_ino == first  # the pitfall is not indexed: the published index was carried over
+    treatment.write_text(treatment.read_text().replace("brand_names: [Entresto]", "brand_names: [Entresto, Neparvis]"))
+    build(content_dir, out, workers=1)
+    assert entry.stat().st_ino != first
+    assert "Neparvis" in (out / "northwind/entresto/step-therapy/index.html").read_text()
