@@ -145,7 +145,6 @@ class Work:
 
     outputs: list[Output]
     stale: list[Output]
-    removed: list[str]
     previous: Manifest
     static: dict[str, str]
     """Each static file's fingerprint: its bytes are its only input."""
@@ -155,9 +154,9 @@ class Work:
     reads: dict[str, list[str]]
     """What each page read when it was last rendered (kept pages keep the last build's)."""
     results: dict[str, str] = field(default_factory=dict)
+    """Each output's bytes' fingerprint, filled in as files are kept and written."""
     search: dict[str, str] = field(default_factory=dict)
     """What the site search indexes of each page (search.py), by file."""
-    """Each output's bytes' fingerprint, filled in as files are kept and written."""
 
     @classmethod
     def compare(cls, outputs: list[Output], keys: ReadKeys, previous: Manifest, static: dict[str, str]) -> Work:
@@ -176,13 +175,16 @@ class Work:
                 inputs[o.rel] = keys.key(o, old_reads[o.rel])
             if o.rel not in inputs or old_keys.get(o.rel) != inputs[o.rel] or o.rel not in old_files:
                 stale.append(o)
-        wanted = {o.rel for o in outputs} | set(static) | set(index_files(old_files))
-        removed = sorted(set(old_files) - wanted)
-        return cls(outputs, stale, removed, previous, static, keys, inputs, reads)
+        return cls(outputs, stale, previous, static, keys, inputs, reads)
 
     def wanted(self) -> set[str]:
         """Every file the new build publishes (the last search index's files are kept until it is rewritten)."""
         return {o.rel for o in self.outputs} | set(self.static) | set(index_files(self.previous.outputs))
+
+    @property
+    def removed(self) -> list[str]:
+        """The published build's files this one drops."""
+        return sorted(set(self.previous.outputs) - self.wanted())
 
     def refuse_shrink(self, out: Path, allowed: bool) -> None:
         """Refuse to remove more than SHRINK_LIMIT of the published pages unless `allowed`."""

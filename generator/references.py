@@ -41,6 +41,13 @@ class _Refs:
     def error(self, file: RawFile, key: str, field: str, message: str) -> None:
         self.errors.append(ContentError(file.shown, file.data.line_of(key), field, message))
 
+    def sold(self, file: RawFile, key: str, field: str, plan_types: tuple[str, ...], payer: Payer) -> None:
+        """Plan types a pair or a process speaks for must be ones its payer sells."""
+        for pt in plan_types:
+            if pt not in payer.plan_types:
+                message = f"{pt!r} is not one of {payer.slug}'s plan_types ({', '.join(payer.plan_types)})"
+                self.error(file, key, field, message)
+
 
 def check_references(records: Records, raw: RawContent, errors: list[ContentError]) -> None:
     """Every reference in every record, and redirects that would hide a record or clash."""
@@ -97,10 +104,7 @@ def _payers(records: Records, files: dict[str, RawFile], refs: _Refs) -> None:
             refs.check(file, "exclude.reason", rule.reason or "", records.reasons, "reason", "reasons", ".yaml")
         for reason, process in payer.processes.items():
             refs.check(file, f"processes.{reason}", reason, records.reasons, "reason", "reasons", ".yaml")
-            for pt in process.plan_types:
-                if pt not in payer.plan_types:
-                    message = f"{pt!r} is not one of {slug}'s plan_types ({', '.join(payer.plan_types)})"
-                    refs.error(file, "processes", f"processes.{reason}.plan_types", message)
+            refs.sold(file, "processes", f"processes.{reason}.plan_types", process.plan_types, payer)
 
 
 def _pairs(records: Records, raw: RawContent, refs: _Refs) -> None:
@@ -114,13 +118,8 @@ def _pairs(records: Records, raw: RawContent, refs: _Refs) -> None:
             if slug not in known and slug not in refs.unreadable:
                 message = f"no {kind} {slug!r} (looked for {refs.folder}/{sub}/{slug}{ext})"
                 refs.errors.append(ContentError(shown, 1, field, message))
-        if pair.payer not in records.payers:
-            continue
-        sold = records.payers[pair.payer].plan_types
-        for pt in pair.plan_types:
-            if pt not in sold:
-                message = f"{pt!r} is not one of {pair.payer}'s plan_types ({', '.join(sold)})"
-                refs.error(file, "plan_types", "plan_types", message)
+        if pair.payer in records.payers:
+            refs.sold(file, "plan_types", "plan_types", pair.plan_types, records.payers[pair.payer])
 
 
 def _check_redirects(records: dict, files: dict[str, RawFile], errors: list[ContentError]) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .faults import Fault
-from .incremental.fingerprints import digest, hash_parts
+from .incremental.fingerprints import digest
 
 INDEX_FOLDER = "pagefind"
 """Where the index lives in the site; no record may take this slug (validate.py reserves it)."""
@@ -47,11 +47,6 @@ def indexed_digest(page: str) -> str | None:
     start = page.find("<html")
     language = page[start : page.find(">", start) + 1] if start >= 0 else ""
     return digest((language + part).encode("utf-8"))
-
-
-def index_key(parts: dict[str, str | None]) -> str:
-    """One fingerprint for what the whole index reads: each indexed page and its part."""
-    return hash_parts(*(f"{rel}:{part}" for rel, part in sorted(parts.items()) if part))
 
 
 def names(*records: object) -> str:

@@ -25,3 +25,16 @@ class Shared:
     """A partial rendered once per key."""
     markdown: Callable[[tuple, str], Markup]
     """Markdown rendered once per key."""
+
+
+class PageKind:
+    """What renders one kind of page (guides, site pages): the shared content, plan and render helpers."""
+
+    def __init__(self, shared: Shared) -> None:
+        self.content = shared.content
+        self.plan = shared.plan
+        self.site = shared.content.site
+        self.prefix = shared.prefix
+        self.fragment = shared.fragment
+        self.markdown = shared.markdown
+        self._render = shared.render_template

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from ..incremental.reads import read
-from ..model import Audience, Fact, PairNote, Payer, PlanType, Reason, Treatment
+from ..model import Audience, Fact, PairNote, Payer, PlanType, Process, Reason, Treatment
 from ..placeholders import fill_html
 from ..plan import GuidePage
 from ..urls import absolute, hub_url
 from .deadlines import deadline_rows
 from .environment import ascii_html, capitalized
-from .fragments import Shared
+from .fragments import PageKind, Shared
 from .guide_head import RelatedLinks, breadcrumbs, cta_url, guide_description, guide_jsonld, guide_title
 from .sources import Cited, PageSources
 
@@ -36,22 +36,21 @@ class GuideRecords:
     """The payer's own policy for the treatment, when it governs one of the page's plan types."""
     plan_types: list[PlanType]
     audience: Audience
+    note: list[tuple[int, Fact]]
+    """The treatment × reason note's facts that apply to this page, with their place in the note."""
+    process: Process | None
+    """The payer's own process for this reason, when it speaks for the page's plan types and benefit."""
 
     def shown(self, facts: Iterable[Fact]) -> list[Fact]:
         """The facts that apply to this page, in order."""
         return [f for f in facts if f.applies(self.audience)]
 
 
-class GuidePages:
+class GuidePages(PageKind):
     """Renders guide pages; shares the renderer's templates and Markdown cache."""
 
     def __init__(self, shared: Shared) -> None:
-        self.content = shared.content
-        self.plan = shared.plan
-        self.site = shared.content.site
-        self.prefix = shared.prefix
-        self.markdown = shared.markdown
-        self._render = shared.render_template
+        super().__init__(shared)
         self.related = RelatedLinks(shared.content, shared.plan, shared.prefix)
 
     def warm_up(self, guides: Iterable[int]) -> None:
@@ -99,7 +98,10 @@ class GuidePages:
             "help",
             "guides",
         )
-        return GuideRecords(page, payer, treatment, c.reasons[page.reason], pair, plan_types, audience)
+        notes = treatment.reason_notes.get(page.reason, ())
+        note = [(i, fact) for i, fact in enumerate(notes) if fact.applies(audience)]
+        process = payer.process_for(page.reason, page.plan_types, treatment.benefit)
+        return GuideRecords(page, payer, treatment, c.reasons[page.reason], pair, plan_types, audience, note, process)
 
     def context(self, r: GuideRecords, index: int) -> dict:
         """Everything guide.html shows, its sources numbered in the order the page cites them."""
@@ -109,8 +111,8 @@ class GuidePages:
         crumbs = breadcrumbs(payer, treatment, reason)
         reviewed = [payer.last_reviewed, treatment.last_reviewed, reason.last_reviewed]
         reviewed += [pt.last_reviewed for pt in r.plan_types] + ([r.pair.last_reviewed] if r.pair else [])
-        if process := payer.process_for(reason.slug, r.page.plan_types, treatment.benefit):
-            reviewed.append(process.last_reviewed)
+        if r.process:
+            reviewed.append(r.process.last_reviewed)
         context = {
             "page": r.page,
             "payer": payer,
@@ -146,9 +148,9 @@ class GuidePages:
     def answer(self, r: GuideRecords, sources: PageSources) -> Markup:
         """Two sentences for this reason and this treatment: what the denial means here (with the source of
         the note it opens, the first the page cites), and what to ask for."""
-        note = r.shown(r.treatment.reason_notes.get(r.reason.slug, ()))
-        first = first_sentence(note[0].text) if note else first_sentence(r.reason.lede)
-        mark = sources.cite(note[0]).mark if note else ""
+        opening = r.note[0][1] if r.note else None
+        first = first_sentence(opening.text) if opening else first_sentence(r.reason.lede)
+        mark = sources.cite(opening).mark if opening else ""
         return Markup("{}{} {}").format(first, mark, r.reason.ask_for)
 
     def criteria(self, r: GuideRecords) -> list[Fact]:
@@ -184,10 +186,7 @@ class GuidePages:
     def note_html(self, r: GuideRecords, sources: PageSources) -> list[tuple[Markup, Cited]]:
         """The treatment × reason note, a Markdown block per fact that applies, each with its source number."""
         shown = []
-        applying = [
-            (i, f) for i, f in enumerate(r.treatment.reason_notes.get(r.reason.slug, ())) if f.applies(r.audience)
-        ]
-        for n, (i, fact) in enumerate(applying):
+        for n, (i, fact) in enumerate(r.note):
             # The first sentence is the page's answer, just above: the section goes on from there.
             text = without_first_sentence(fact.text) if n == 0 else fact.text
             if text:
@@ -197,12 +196,11 @@ class GuidePages:
 
     def process(self, r: GuideRecords, sources: PageSources) -> dict:
         """The payer's own published process for this reason, and the page's plan types it speaks for."""
-        process = r.payer.process_for(r.reason.slug, r.page.plan_types, r.treatment.benefit)
-        if process is None:
+        if r.process is None:
             return {"process": None}
-        covered = [pt for pt in r.plan_types if pt.slug in process.plan_types]
+        covered = [pt for pt in r.plan_types if pt.slug in r.process.plan_types]
         return {
-            "process": sources.cite_all(r.shown(process.steps)),
+            "process": sources.cite_all(r.shown(r.process.steps)),
             "process_plans": covered if len(covered) < len(r.plan_types) else [],
         }
 

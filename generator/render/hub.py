@@ -9,7 +9,7 @@ from ..model import Payer, Reason, Treatment
 from ..pages import UNLISTED, HubPage
 from ..placeholders import fill_html
 from ..urls import absolute, hub_url
-from .fragments import Shared
+from .fragments import PageKind
 
 PAGE_TEMPLATES = {
     "home": "home.html",
@@ -37,16 +37,8 @@ HUB_GROUPS = {"payer": "treatment", "treatment": "payer", "reason": "treatment"}
 """What a hub groups its guides by: a payer's hub by treatment, a treatment's by payer..."""
 
 
-class HubPages:
+class HubPages(PageKind):
     """Renders site pages; shares the renderer's templates and fragment cache."""
-
-    def __init__(self, shared: Shared) -> None:
-        self.content = shared.content
-        self.plan = shared.plan
-        self.site = shared.content.site
-        self.fragment = shared.fragment
-        self.markdown = shared.markdown
-        self._render = shared.render_template
 
     def render(self, hub: HubPage) -> str:
         """Render a site page (home, a hub, the A–Z index or the 404 page), placeholders filled as on a guide."""
