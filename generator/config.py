@@ -98,10 +98,8 @@ def _gates(fields: Fields | None) -> GateConfig:
         title_max=fields.integer("title_max", default.title_max, 1, 500),
         description_min=fields.integer("description_min", default.description_min, 1, 1000),
         description_max=fields.integer("description_max", default.description_max, 1, 1000),
-        near_duplicate_similarity=fields.number(
-            "near_duplicate_similarity", default.near_duplicate_similarity, 0.0, 1.0
-        ),
-        min_specific_words=fields.integer("min_specific_words", default.min_specific_words, 0, 100_000),
+        own_share_min=fields.number("own_share_min", default.own_share_min, 0.0, 1.0),
+        nearest_max=fields.number("nearest_max", default.nearest_max, 0.0, 1.0),
         on_thin_page=fields.choice("on_thin_page", ("noindex", "fail"), required=False, default=default.on_thin_page),
         max_review_age_days=fields.integer("max_review_age_days", default.max_review_age_days, 1, 10_000),
         max_grade_level=fields.number("max_grade_level", default.max_grade_level, 1.0, 30.0),

@@ -418,8 +418,10 @@ class GateConfig:
     title_max: int = 70
     description_min: int = 70
     description_max: int = 160
-    near_duplicate_similarity: float = 0.9
-    min_specific_words: int = 150
+    own_share_min: float = 0.35
+    """A guide stays indexed only when this share of its 5-word shingles is on at most 1% of guides (similarity.py)."""
+    nearest_max: float = 0.85
+    """... and no sibling kept indexed shares this much of its shingles (weighted Jaccard)."""
     on_thin_page: str = "noindex"
     max_review_age_days: int = 365
     max_grade_level: float = 10.0

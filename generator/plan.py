@@ -13,7 +13,7 @@ from .model import Content, Payer, PlanType, Reason, Treatment
 from .pages import GuidePage, HubPage, Redirect, SitePlan
 from .related import choose_related
 from .search import INDEX_FOLDER
-from .similarity import NearCopyWork
+from .similarity import Bars, NearCopyWork
 from .urls import guide_url, hub_url, rel_path
 
 
@@ -81,7 +81,7 @@ def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1, dra
     # Near-copies and thin pages stay reachable but out of search results and the sitemap.
     near_copies = None
     if gates.on_thin_page == "noindex":
-        near_copies = NearCopyWork.of(gates.near_duplicate_similarity, gates.min_specific_words, content, plan)
+        near_copies = NearCopyWork.of(Bars(gates.own_share_min, gates.nearest_max), content, plan)
         requests |= near_copies.requests
     # Related guides come first: one request as costly as many near-copy ones.
     decided = memo.get_all(requests, workers if len(guides) >= PARALLEL_PLANNING else 1)

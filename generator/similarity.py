@@ -1,291 +1,233 @@
-"""How much of each guide page is its own: similarity to its nearest neighbour and page-specific words.
+"""Which guides stay out of search results: the page-design bars, from the blocks each guide shows.
 
-A guide page is assembled from content blocks (the treatment's body, the reason's text,
-each plan type's steps, the payer's notes, a pair note...). Two pages share exactly the
-blocks they have in common, so their weighted Jaccard similarity over blocks, weighted by
-word count, is exact, needs no shingling, and costs one pass over the plan: it stays fast at
-100,000 pages. Payer and treatment names are not counted, so "Aetna" versus "Cigna" alone
-never makes two pages different.
+A guide's text is made of blocks: the treatment × reason note, the reason's request, the deadline
+rows of its plan types, the payer's policy and criteria (or the typical ones), the pair's notes,
+the payer's process for the reason, the records to gather, the free help for its plan types, and
+the page's fixed text. The blocks a page shows come from the same lookup the renderer uses
+(guide_records.py). Each distinct block is shingled once, names replaced by tokens as on the built
+page (uniqueness.py), and a page's shingles are its blocks' shingles. So both bars cost one pass
+over the guides and one per distinct block, not a shingling of every page, and they are known
+before anything is rendered, which is when the page's robots tag and the sitemap need them:
+
+- own share: the share of the page's shingles found on at most 1% of guides (a shingle is on the
+  guides of every block that holds it);
+- nearest sibling: the weighted Jaccard similarity of two pages' blocks, each weighted by its
+  shingles, taken against the pages kept indexed with the same treatment and either the same reason
+  or the same payer (other siblings differ by a whole note or a whole treatment).
+
+A guide under the own-share bar is noindex. Of a group of near-copies, the first in plan order
+stays indexed, so every distinct page is findable once. `make check` measures the same bars on
+the built pages (uniqueness.py); a test holds the two together.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache, partial
-from typing import TYPE_CHECKING
+from functools import partial
 
+from .guide_records import GuideRecords, guide_records
 from .incremental.fingerprints import hash_parts
-from .incremental.memo import Memo, fingerprint
-from .model import Content, Fact
+from .incremental.memo import Memo
+from .model import Content
+from .pages import GuidePage, SitePlan
+from .uniqueness import RARE_SHARE, SHINGLE, NameTokens, name_tokens, shingles
 
-if TYPE_CHECKING:
-    from .pages import GuidePage, SitePlan
+CHROME_SHINGLES = 360
+"""Shingles of a guide's fixed text (headings, the letter outline, the calculator's labels, the fixed
+next steps, the offer): on every guide, so never its own. test_similarity.py measures it on built pages."""
 
-CHROME_WORDS = 260
-"""Words every guide page carries whatever its content: headings, next steps, footer."""
+Key = tuple
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+PAYER_BLOCKS = frozenset(("pair", "pair-criterion", "library", "process"))
+"""Blocks that name the payer: no other page with the same treatment and reason shows them."""
+REASON_BLOCKS = frozenset(("ask", "lede", "note", "process"))
+"""Blocks that name the reason: no other page with the same payer and treatment shows them."""
 
-Blocks = dict[tuple, int]
-
-
-@lru_cache(maxsize=65536)
-def count_words(text: str) -> int:
-    """Words in a piece of text or Markdown."""
-    return len(_WORD.findall(text))
-
-
-def _facts(items) -> int:
-    return sum(count_words(f.text) for f in items if isinstance(f, Fact))
+_LINK = re.compile(r"\]\([^)]*\)")
 
 
-def page_blocks(content: Content, page: GuidePage) -> Blocks:
-    """The content blocks one guide page shows, with their word counts."""
-    weights = _Weights.of(content)
-    return {key: weights.of_block(key) for key in block_keys(content, page)}
+@dataclass(frozen=True)
+class Bars:
+    """A guide stays indexed when at least `own_share_min` of its shingles are its own and no kept
+    sibling shares `nearest_max` or more of them."""
+
+    own_share_min: float
+    nearest_max: float
 
 
-def block_keys(content: Content, page: GuidePage) -> list[tuple]:
-    """Which content blocks a guide page shows."""
-    treatment = content.treatments[page.treatment]
-    reason = content.reasons[page.reason]
-    has_pair = (page.payer, page.treatment) in content.pairs
-    keys: list[tuple] = [("chrome",), ("treatment", page.treatment), ("reason", page.reason), ("payer", page.payer)]
-    keys.append(("pair", page.payer, page.treatment) if has_pair else ("criteria", page.treatment))
-    if treatment.reason_notes.get(page.reason):
-        keys.append(("reason-note", page.treatment, page.reason))
-    for slug in page.plan_types:
-        keys.append(("steps", slug))
-        if reason.plan_type_notes.get(slug):
-            keys.append(("plan-type-notes", page.reason, slug))
-    return keys
+def page_blocks(content: Content, r: GuideRecords) -> list[tuple[Key, Callable[[], str]]]:
+    """The blocks a guide shows, each with a key shared by every page that shows the same text.
+
+    Each fact, row and free-help entry is a block of its own, so two pages that show most of a note
+    or of the deadline rows share most of its blocks, as they share most of its shingles.
+    """
+    t, p, reason = r.treatment.slug, r.payer.slug, r.reason.slug
+    blocks: list[tuple[Key, Callable[[], str]]] = [(("ask", reason), lambda: r.reason.ask_for)]
+    if r.note:
+        blocks += [(("note", t, reason, i), _text(f)) for i, f in r.note]
+    else:
+        blocks.append((("lede", reason), lambda: r.reason.lede))
+    blocks += [(("row", pt.slug), partial(_row_text, pt)) for pt in r.plan_types]
+    if r.pair:
+        pair = r.pair
+        blocks.append((("pair", p, t), lambda: f"{pair.policy.name}\n{pair.body}"))
+        blocks += _facts(r, ("pair-criterion", p, t), pair.criteria)
+    else:
+        blocks += _facts(r, ("criterion", t), r.treatment.criteria)
+        blocks.append((("library", p), lambda: r.payer.policy_library.name))
+    pitfall = r.treatment.pitfall
+    if pitfall.text and pitfall.applies(r.audience):
+        blocks.append((("pitfall", t), _text(pitfall)))
+    if r.process:
+        blocks += _facts(r, ("process", p, reason), r.process.steps)
+    blocks.append((("documents", t), lambda: "; ".join(r.treatment.documents[:3])))
+    blocks += _facts(r, ("help",), content.help)
+    return blocks
 
 
-class _Weights:
-    """Word counts of every block, computed once per content."""
-
-    _cache: dict[int, _Weights] = {}
-
-    def __init__(self, content: Content) -> None:
-        self.content = content
-        self.known: dict[tuple, int] = {("chrome",): CHROME_WORDS}
-
-    @classmethod
-    def of(cls, content: Content) -> _Weights:
-        if id(content) not in cls._cache:
-            cls._cache.clear()
-            cls._cache[id(content)] = cls(content)
-        return cls._cache[id(content)]
-
-    def of_block(self, key: tuple) -> int:
-        if key not in self.known:
-            self.known[key] = self._count(key)
-        return self.known[key]
-
-    def _count(self, key: tuple) -> int:
-        c = self.content
-        kind = key[0]
-        if kind == "treatment":
-            t = c.treatments[key[1]]
-            return (
-                count_words(t.body)
-                + count_words(t.approved_use.text)
-                + count_words(t.pitfall.text)
-                + sum(count_words(d) for d in t.documents)
-            )
-        if kind == "reason":
-            r = c.reasons[key[1]]
-            return count_words(r.lede) + count_words(r.meaning) + count_words(r.ask_for) + _facts(r.levers)
-        if kind == "payer":
-            p = c.payers[key[1]]
-            return count_words(p.notes) + _facts(p.facts) + count_words(p.policy_library.name)
-        if kind == "pair":
-            pair = c.pairs[key[1], key[2]]
-            return count_words(pair.body) + _facts(pair.criteria) + count_words(pair.policy.name)
-        if kind == "criteria":
-            return _facts(c.treatments[key[1]].criteria)
-        if kind == "reason-note":
-            return count_words(c.treatments[key[1]].note_text(key[2]))
-        if kind == "plan-type-notes":
-            return _facts(c.reasons[key[1]].plan_type_notes[key[2]])
-        return _plan_type_words(c, key[1])
+def _facts(r: GuideRecords, prefix: Key, facts) -> list[tuple[Key, Callable[[], str]]]:
+    return [((*prefix, i), _text(f)) for i, f in enumerate(facts) if f.applies(r.audience)]
 
 
-def _plan_type_words(content: Content, slug: str) -> int:
-    pt = content.plan_types[slug]
-    words = count_words(pt.description) + count_words(pt.expedited.text)
-    for step in pt.steps:
-        words += count_words(step.name) + count_words(step.who_decides)
-        if step.file_within:
-            words += count_words(step.file_within.value) + count_words(step.file_within.text)
-        words += sum(count_words(d.value) + 1 for d in step.decisions)
-    return words
+def _text(fact) -> Callable[[], str]:
+    return lambda: f"{getattr(fact, 'name', '')} {fact.text}"
 
 
-def similarity(a: Blocks, b: Blocks) -> float:
+def _row_text(pt) -> str:
+    """About the words of a plan type's deadline row: its first step, decision times and next level."""
+    first = pt.steps[0]
+    words = [f"{first.file_within.value if first.file_within else first.name} {pt.short_name}"]
+    words += [f"Decision {d.value}" for d in first.decisions]
+    if len(pt.steps) > 1:
+        words.append(f"Next: {pt.steps[1].name}")
+    return " ".join(words)
+
+
+class BlockTable:
+    """Every guide's blocks, and each distinct block's shingles and rare shingles."""
+
+    def __init__(self, content: Content, plan: SitePlan) -> None:
+        tokens = name_tokens(content)
+        self.keys: list[tuple[Key, ...]] = []
+        texts: dict[Key, Callable[[], str]] = {}
+        pages: Counter = Counter()
+        for g in plan.guides:
+            blocks = page_blocks(content, guide_records(content, g))
+            keys = tuple(k for k, _ in blocks)
+            for key, text in blocks:
+                texts.setdefault(key, text)
+            pages.update(keys)
+            self.keys.append(keys)
+        sets = {key: _shingles(text(), tokens) for key, text in texts.items()}
+        on: Counter = Counter()
+        for key, found in sets.items():
+            for s in found:
+                on[s] += pages[key]
+        limit = max(1, int(RARE_SHARE * len(plan.guides)))
+        # On the page a block runs on into the next: the SHINGLE - 1 sequences across the join belong
+        # to both, and are as rare as the block when most of it is rare.
+        joins = SHINGLE - 1
+        self.size = {key: len(found) + joins for key, found in sets.items()}
+        self.rare = {}
+        for key, found in sets.items():
+            rare = sum(1 for s in found if on[s] <= limit)
+            self.rare[key] = rare + joins if 2 * rare > len(found) else rare
+
+    def own_share(self, index: int) -> float:
+        """The share of a guide's shingles found on at most 1% of guides."""
+        keys = self.keys[index]
+        return sum(self.rare[k] for k in keys) / (CHROME_SHINGLES + sum(self.size[k] for k in keys))
+
+    def weights(self, index: int) -> dict[Key, int]:
+        """A guide's blocks with their shingles, the fixed text included."""
+        return {("chrome",): CHROME_SHINGLES} | {k: self.size[k] for k in self.keys[index]}
+
+
+def _shingles(text: str, tokens: NameTokens) -> frozenset[int]:
+    return shingles(_LINK.sub("]", text), tokens)
+
+
+def similarity(a: dict[Key, int], b: dict[Key, int]) -> float:
     """Weighted Jaccard similarity of two pages' blocks."""
     shared = sum(w for k, w in a.items() if k in b)
     union = sum(a.values()) + sum(w for k, w in b.items() if k not in a)
     return shared / union if union else 1.0
 
 
-def specific_words(a: Blocks, b: Blocks) -> int:
-    """Words on page `a` that page `b` does not show."""
-    return sum(w for k, w in a.items() if k not in b)
-
-
-@dataclass(frozen=True, slots=True)
-class Uniqueness:
-    """One guide page against its nearest neighbour."""
-
-    nearest: int | None
-    similarity: float
-    specific_words: int
-
-
-def measure_pages(content: Content, plan: SitePlan) -> list[Uniqueness]:
-    """Nearest neighbour of every guide among the pages most like it.
-
-    Candidates are the pages that share the treatment and either the reason (other payers)
-    or the payer (other reasons): every other page differs by a whole treatment body.
-    """
-    blocks = [page_blocks(content, g) for g in plan.guides]
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, g in enumerate(plan.guides):
-        groups["tr", g.treatment + "|" + g.reason].append(i)
-        groups["pt", g.payer + "|" + g.treatment].append(i)
-    best: list[tuple[float, int, int | None]] = [(0.0, sum(b.values()), None) for b in blocks]
-    for members in groups.values():
-        _compare_group(members, blocks, best)
-    return [Uniqueness(j, round(s, 4), w) for s, w, j in best]
-
-
-def _compare_group(members: list[int], blocks: list[Blocks], best: list) -> None:
-    """Compare pages in one group; identical block sets are compared once."""
-    by_signature: dict[frozenset, list[int]] = defaultdict(list)
-    for i in members:
-        by_signature[frozenset(blocks[i])].append(i)
-    signatures = list(by_signature.items())
-    for sig_a, pages_a in signatures:
-        a = blocks[pages_a[0]]
-        if len(pages_a) > 1:
-            for n, i in enumerate(pages_a):
-                other = pages_a[1] if n == 0 else pages_a[0]
-                _offer(best, i, 1.0, 0, other)
-        for sig_b, pages_b in signatures:
-            if sig_a is sig_b:
-                continue
-            b = blocks[pages_b[0]]
-            score, extra = similarity(a, b), specific_words(a, b)
-            for i in pages_a:
-                _offer(best, i, score, extra, pages_b[0])
-
-
-def _offer(best: list, i: int, score: float, extra: int, other: int) -> None:
-    current = best[i]
-    if score > current[0] or (score == current[0] and current[2] is not None and other < current[2]):
-        best[i] = (score, extra, other)
-
-
 def choose_noindex(
-    threshold: float, min_words: int, content: Content, plan: SitePlan, memo: Memo | None = None, workers: int = 1
+    bars: Bars, content: Content, plan: SitePlan, memo: Memo | None = None, workers: int = 1
 ) -> set[int]:
-    """Pages to keep out of search: near-copies of a page that stays indexed, or too thin (see NearCopyWork)."""
-    work = NearCopyWork.of(threshold, min_words, content, plan)
+    """Guides to keep out of search: under the own-share bar, or a near-copy of a page that stays indexed."""
+    work = NearCopyWork.of(bars, content, plan)
     return work.chosen((memo or Memo()).get_all(work.requests, workers))
 
 
 @dataclass(frozen=True)
 class NearCopyWork:
-    """The near-copy choice as one memo request per treatment, and the pages each request decides.
+    """The choice as one memo request per treatment, and the pages each request decides.
 
-    Pages are taken in plan order; the first of a group of near-copies stays indexed, so
-    every distinct page is findable once and the choice is deterministic.
+    Within a group (same treatment and reason, or same payer and treatment) each page has identity
+    blocks no other member shares (those naming its payer, or its reason) and structural blocks it
+    may share. Against every kept page with the same structure, the closest is the one with the
+    lightest identity, so the check needs one comparison per distinct structure, not one per kept
+    page: exact, and linear in pages.
 
-    Within a group (same treatment and reason, or same payer and treatment) each page has
-    identity blocks no other member shares (its payer, or its reason) and structural blocks
-    (plan-type steps and the like) it may share. Against every kept page with the same
-    structure, the closest is the one with the lightest identity blocks, so the check needs
-    one comparison per distinct structure, not one per kept page: exact, and linear in pages.
-
-    Both groups name the treatment, so pages of different treatments never meet: each
-    treatment is decided on its own (in parallel when there are workers), and the memo
-    reuses the last build's decision for every treatment whose pages and records are
-    unchanged. Word counts come only from the records, so their text stands in for the
-    counts: an edit to one treatment (or its pair notes) recomputes that treatment alone;
-    an edit to a payer, reason or plan type, all of them.
+    Both groups name the treatment, so each treatment is decided on its own (in parallel when there
+    are workers), and the memo reuses the last build's decision for every treatment whose pages,
+    blocks, weights and own-share failures are unchanged.
     """
 
     requests: dict[str, tuple[str, Callable[[], list[int]]]]
     pages: dict[str, list[int]]
+    thin: set[int]
 
     @classmethod
-    def of(cls, threshold: float, min_words: int, content: Content, plan: SitePlan) -> NearCopyWork:
-        weights = _Weights.of(content)
-        w: dict[tuple, int] = {}
+    def of(cls, bars: Bars, content: Content, plan: SitePlan) -> NearCopyWork:
+        table = BlockTable(content, plan)
+        thin = {i for i in range(len(plan.guides)) if table.own_share(i) < bars.own_share_min}
         members: dict[str, list[int]] = defaultdict(list)
         for i, g in enumerate(plan.guides):
             members[g.treatment].append(i)
-        pairs: dict[str, list] = defaultdict(list)
-        for (_, treatment), note in content.pairs.items():
-            pairs[treatment].append(note)
-        shared = fingerprint((threshold, min_words, CHROME_WORDS, content.payers, content.reasons, content.plan_types))
         requests, pages = {}, {}
         for treatment, indices in members.items():
-            guides = [plan.guides[i] for i in indices]
-            listing = "\n".join([" ".join((g.payer, g.reason, *g.plan_types)) for g in guides])
-            # The listing is hashed as it is, not through repr, which copies and scans it once more.
-            inputs = hash_parts(shared, repr(content.treatments[treatment]), repr(pairs[treatment]), listing)
+            listing = [(plan.guides[i], table.weights(i), i in thin) for i in indices]
+            inputs = hash_parts(repr(bars.nearest_max), repr([(g.payer, g.reason, w, t) for g, w, t in listing]))
             name = f"noindex:{treatment}"
-            requests[name] = (inputs, partial(_decide, content, guides, weights, w, threshold, min_words))
+            requests[name] = (inputs, partial(_noindex_among, listing, bars.nearest_max))
             pages[name] = indices
-        return cls(requests, pages)
+        return cls(requests, pages, thin)
 
     def chosen(self, decided: dict[str, list[int]]) -> set[int]:
-        """Plan indices of the pages chosen, from each request's positions among its pages."""
-        return {indices[n] for name, indices in self.pages.items() for n in decided[name]}
+        """Plan indices of the pages chosen: the thin ones, and each request's near-copies."""
+        return self.thin | {indices[n] for name, indices in self.pages.items() for n in decided[name]}
 
 
-def _decide(
-    content: Content, guides: list[GuidePage], weights: _Weights, w: dict, threshold: float, min_words: int
-) -> list[int]:
-    """One treatment's near-copy choices, from the blocks its pages show and their word counts."""
-    pages = []
-    for g in guides:
-        keys = block_keys(content, g)
-        for k in keys:
-            if k not in w:
-                w[k] = weights.of_block(k)
-        pages.append((g, keys))
-    return _noindex_among(pages, w, threshold, min_words)
+def _noindex_among(pages: list[tuple[GuidePage, dict[Key, int], bool]], threshold: float) -> list[int]:
+    """Positions in `pages` (one treatment's, in plan order) that are near-copies of a kept page.
 
-
-def _noindex_among(pages: list[tuple[GuidePage, list[tuple]]], w: dict, threshold: float, min_words: int) -> list[int]:
-    """Positions in `pages` (one treatment's, in plan order) that are near-copies or thin."""
+    Thin pages are left out here (NearCopyWork.chosen adds them) and never kept, so they hide no sibling.
+    """
     kept: dict[str, _Kept] = defaultdict(_Kept)
     differences: dict[tuple[frozenset, frozenset], tuple[int, int]] = {}
     chosen: list[int] = []
-    for n, (g, keys) in enumerate(pages):
-        total = sum(w[k] for k in keys)
+    for n, (g, w, thin) in enumerate(pages):
+        if thin:
+            continue
+        total = sum(w.values())
         sides = []
-        for group, identity in (
-            (f"tr|{g.reason}", {("payer", g.payer), ("pair", g.payer, g.treatment)}),
-            (f"pt|{g.payer}", None),
-        ):
-            if identity is None:
-                identity = {k for k in keys if k[0] in ("reason", "reason-note", "plan-type-notes")}
-            structure = frozenset(k for k in keys if k not in identity)
-            mine = sum(w[k] for k in keys if k in identity)
-            sides.append((group, structure, mine))
-        if _has_near_copy(sides, kept, total, w, differences, threshold, min_words):
+        for group, kinds in ((f"tr|{g.reason}", PAYER_BLOCKS), (f"pt|{g.payer}", REASON_BLOCKS)):
+            identity = {k for k in w if k[0] in kinds}
+            structure = frozenset(k for k in w if k not in identity)
+            sides.append((group, structure, sum(w[k] for k in identity)))
+        if _has_near_copy(sides, kept, total, w, differences, threshold):
             chosen.append(n)
             continue
         for group, structure, mine in sides:
-            kept[group].add(structure, total - mine, mine)
+            kept[group].add(structure, total - mine, mine, {k: w[k] for k in structure})
     return chosen
 
 
@@ -296,8 +238,10 @@ class _Kept:
         self.lightest: dict[frozenset, int] = {}
         self.by_weight: list[tuple[int, int]] = []
         self.structures: list[frozenset] = []
+        self.weights: dict[Key, int] = {}
 
-    def add(self, structure: frozenset, weight: int, identity: int) -> None:
+    def add(self, structure: frozenset, weight: int, identity: int, weights: dict[Key, int]) -> None:
+        self.weights |= weights
         if structure not in self.lightest:
             self.structures.append(structure)
             bisect.insort(self.by_weight, (weight, len(self.structures) - 1))
@@ -315,29 +259,27 @@ class _Kept:
             yield structure, self.lightest[structure]
 
 
-def _has_near_copy(sides, kept, total: int, w: dict, cache: dict, threshold: float, min_words: int) -> bool:
+def _has_near_copy(sides, kept: dict[str, _Kept], total: int, w: dict, cache: dict, threshold: float) -> bool:
     """Whether any kept structure in the page's groups is close enough to make it a near-copy.
 
-    A kept structure much lighter than this page's leaves too many of its words unshared, and
-    one much heavier adds too many: a weight window (exact bounds, see below) skips both.
+    A kept structure much lighter than this page's leaves too many of its shingles unshared, and one
+    much heavier adds too many: a weight window (exact bounds, see below) skips both.
     """
     for group, structure, mine in sides:
         weight = total - mine
         # near-copy needs own = D(a\b) + mine <= (1 - t) * total, and D(b\a) <= that slack / t
         slack = (1 - threshold) * total - mine
-        thin = min_words - mine  # thin needs D(a\b) < this
-        if slack < 0 and thin <= 0:
+        if slack < 0:
             continue
-        low = weight - max(slack, thin)
-        high = float("inf") if thin > 0 else weight + slack / threshold
-        for other, lightest in kept[group].within(low, high):
+        others = kept[group]
+        for other, lightest in others.within(weight - slack, weight + slack / threshold):
             pair = cache.get((structure, other))
             if pair is None:
                 pair = cache[structure, other] = (
                     sum(w[k] for k in structure - other),
-                    sum(w[k] for k in other - structure),
+                    sum(others.weights[k] for k in other - structure),
                 )
             own = pair[0] + mine
-            if own < min_words or total - own >= threshold * (total + pair[1] + lightest):
+            if total - own >= threshold * (total + pair[1] + lightest):
                 return True
     return False

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .model import Content
-from .plan import SitePlan
+from .pages import SitePlan
 
 SHINGLE = 5
 RARE_SHARE = 0.01
@@ -106,20 +106,24 @@ def _bitsets(sets: dict[str, frozenset[int]], counts: Counter) -> dict[str, int]
     return bits
 
 
-def measure_guides(pages: dict[str, str], content: Content, plan: SitePlan) -> list[GuideMeasure]:
-    """Both bars for every guide in `pages` (url → HTML)."""
+def measure_guides(
+    pages: dict[str, str], content: Content, plan: SitePlan, indexable: set[str] | None = None
+) -> list[GuideMeasure]:
+    """Both bars for every guide in `indexable` (all of `pages`, url → HTML, when None): shingles are
+    counted over every guide in `pages`, and the nearest sibling is sought among the indexable ones."""
     tokens = name_tokens(content)
     guides = [g for g in plan.guides if g.url in pages]
+    chosen = [g for g in guides if indexable is None or g.url in indexable]
     texts = {g.url: main_text(pages[g.url]) for g in guides}
     sets = {url: shingles(text, tokens) for url, text in texts.items()}
     counts = Counter(s for shingle_set in sets.values() for s in shingle_set)
     rare = max(1, int(RARE_SHARE * len(guides)))
-    bits = _bitsets(sets, counts)
+    bits = _bitsets({g.url: sets[g.url] for g in chosen}, counts)
     siblings: dict[tuple[str, str], list[str]] = {}
-    for g in guides:
+    for g in chosen:
         siblings.setdefault(("payer", g.payer), []).append(g.url)
         siblings.setdefault(("treatment", g.treatment), []).append(g.url)
-    best: dict[str, tuple[float, str | None]] = {g.url: (0.0, None) for g in guides}
+    best: dict[str, tuple[float, str | None]] = {g.url: (0.0, None) for g in chosen}
     for group in siblings.values():
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
@@ -130,7 +134,7 @@ def measure_guides(pages: dict[str, str], content: Content, plan: SitePlan) -> l
                     if score > current or (score == current and score and (current_url is None or other < current_url)):
                         best[one] = (score, other)
     measures = []
-    for g in guides:
+    for g in chosen:
         own = sets[g.url]
         own_share = sum(1 for s in own if counts[s] <= rare) / len(own) if own else 0.0
         nearest, nearest_url = best[g.url]

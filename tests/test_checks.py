@@ -155,8 +155,8 @@ def test_the_uniqueness_gate_reports_its_figures(site: Path, content) -> None:
 
 
 def test_thin_pages_are_noindex_and_out_of_the_sitemap(content, tmp_path: Path) -> None:
-    loose = replace(content, site=replace(content.site, gates=replace(content.site.gates, min_specific_words=100_000)))
-    plan = plan_pages(loose)
+    strict = replace(content, site=replace(content.site, gates=replace(content.site.gates, own_share_min=0.02)))
+    plan = plan_pages(strict)
     # the first page of each group of near-copies stays indexed, every other one is noindex
     assert 0 < len(plan.noindex) < len(plan.guides)
 

@@ -21,14 +21,17 @@ import pytest
 import yaml
 from conftest import ROOT, tree_digest
 from test_memo import counting
-from test_similarity import brute_force
+from test_similarity import BARS, brute_force
 
+from generator.checks import read_site
+from generator.guide_gates import check_uniqueness
 from generator.incremental.memo import Memo
 from generator.load import load_content
 from generator.model import Content
 from generator.plan import plan_pages
 from generator.schema import export_schemas
-from generator.similarity import choose_noindex
+from generator.similarity import Bars, BlockTable, choose_noindex
+from generator.uniqueness import measure_guides
 from generator.validate import validate_content
 
 CONTENT = ROOT / "content"
@@ -83,7 +86,9 @@ def test_real_content_editing_one_treatment_recomputes_only_its_choices_and_matc
     first = Memo()
     plan_pages(real, first)
     slug = "ocrevus"
-    longer = replace(real.treatments[slug], body=real.treatments[slug].body + "\n\nA few more words for this test.\n")
+    documents = real.treatments[slug].documents
+    # The records a guide lists to gather are one of its blocks (the body lives on the treatment's hub).
+    longer = replace(real.treatments[slug], documents=(documents[0] + " and a few more words", *documents[1:]))
     edited = replace(real, treatments={**real.treatments, slug: longer})
     calls = counting(monkeypatch)
     remembered = plan_pages(edited, Memo(previous=first.current))
@@ -136,15 +141,32 @@ def test_real_content_planning_workers_are_sent_indices_not_the_requests(
 # ----------------------------------------------------------------------------- near-copies
 
 
-@pytest.mark.parametrize(("threshold", "min_words"), [(0.9, 150), (0.8, 300), (0.95, 5), (0.7, 100)])
-def test_real_content_windowed_near_copy_detection_matches_brute_force(
-    real: Content, threshold: float, min_words: int
-) -> None:
+@pytest.mark.parametrize("bars", BARS)
+def test_real_content_windowed_near_copy_detection_matches_brute_force(real: Content, bars: Bars) -> None:
     plan = plan_pages(real)
     # the real site's brute force is quadratic; a slice of whole payers keeps it quick
     keep = {"aetna", "cigna", "humana", "medicaid"}
     plan.guides = [g for g in plan.guides if g.payer in keep]
-    assert choose_noindex(threshold, min_words, real, plan) == brute_force(threshold, min_words, real, plan)
+    assert choose_noindex(bars, real, plan) == brute_force(bars, real, plan)
+
+
+@pytest.mark.slow
+def test_real_content_the_build_bars_agree_with_the_built_pages(real: Content, tmp_path: Path) -> None:
+    # The build decides noindex from the blocks it plans (similarity.py); make check measures the
+    # built pages (uniqueness.py). Near the line they may differ by a shingle or two, no more.
+    from conftest import build
+
+    out = tmp_path / "public"
+    build(CONTENT, out, workers=2)
+    plan = plan_pages(real)
+    pages = read_site(out, real.site.base_url)
+    gate = check_uniqueness(pages, real, plan)
+    indexable = gate.figures["indexable_guides"]
+    assert indexable > 100 and gate.figures["failing"] <= 0.01 * indexable, gate.warnings
+    built = {m.url: m.own_share for m in measure_guides({p.url: p.html for p in pages}, real, plan)}
+    table = BlockTable(real, plan)
+    close = sum(abs(table.own_share(i) - built[g.url]) <= 0.03 for i, g in enumerate(plan.guides))
+    assert close >= 0.95 * len(plan.guides)
 
 
 # ----------------------------------------------------------------------------- editor schemas

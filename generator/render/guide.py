@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from ..guide_records import GuideRecords, guide_records
 from ..incremental.reads import read
-from ..model import Audience, Fact, PairNote, Payer, PlanType, Process, Reason, Treatment
+from ..model import Fact, PlanType
 from ..placeholders import fill_html
 from ..plan import GuidePage
 from ..urls import absolute, hub_url
@@ -22,28 +22,6 @@ from .guide_head import RelatedLinks, breadcrumbs, cta_url, guide_description, g
 from .sources import Cited, PageSources
 
 MAX_NEXT_STEPS = 7
-
-
-@dataclass(frozen=True, slots=True)
-class GuideRecords:
-    """The records one guide shows, looked up once per page, and who the page speaks to."""
-
-    page: GuidePage
-    payer: Payer
-    treatment: Treatment
-    reason: Reason
-    pair: PairNote | None
-    """The payer's own policy for the treatment, when it governs one of the page's plan types."""
-    plan_types: list[PlanType]
-    audience: Audience
-    note: list[tuple[int, Fact]]
-    """The treatment × reason note's facts that apply to this page, with their place in the note."""
-    process: Process | None
-    """The payer's own process for this reason, when it speaks for the page's plan types and benefit."""
-
-    def shown(self, facts: Iterable[Fact]) -> list[Fact]:
-        """The facts that apply to this page, in order."""
-        return [f for f in facts if f.applies(self.audience)]
 
 
 class GuidePages(PageKind):
@@ -71,21 +49,7 @@ class GuidePages(PageKind):
         return fill_html(ascii_html(self._render("guide.html", context, page.url)), context["names"])
 
     def records(self, page: GuidePage) -> GuideRecords:
-        """The page's records and audience; the pair only where it governs one of the page's plan types."""
-        c = self.content
-        payer, treatment = c.payers[page.payer], c.treatments[page.treatment]
-        pair = c.pairs.get((page.payer, page.treatment))
-        if pair and not pair.governs(page.plan_types):
-            pair = None
-        audience = Audience(
-            plan_types=page.plan_types,
-            kind=treatment.kind,
-            tags=treatment.tags,
-            benefit=treatment.benefit,
-            payer_kind=payer.kind,
-            states=payer.states,
-        )
-        plan_types = [c.plan_types[s] for s in page.plan_types]
+        """The page's records and audience (guide_records.py), noted as what this page reads."""
         # What the page shows comes from these records, its free-help list and the guide list
         # (related links); names and site settings are in every page's key.
         read(
@@ -98,10 +62,7 @@ class GuidePages(PageKind):
             "help",
             "guides",
         )
-        notes = treatment.reason_notes.get(page.reason, ())
-        note = [(i, fact) for i, fact in enumerate(notes) if fact.applies(audience)]
-        process = payer.process_for(page.reason, page.plan_types, treatment.benefit)
-        return GuideRecords(page, payer, treatment, c.reasons[page.reason], pair, plan_types, audience, note, process)
+        return guide_records(self.content, page)
 
     def context(self, r: GuideRecords, index: int) -> dict:
         """Everything guide.html shows, its sources numbered in the order the page cites them."""
@@ -155,7 +116,7 @@ class GuidePages(PageKind):
 
     def criteria(self, r: GuideRecords) -> list[Fact]:
         """The payer's own criteria where the pair governs the page, else the typical ones."""
-        return r.shown(r.pair.criteria if r.pair else r.treatment.criteria)
+        return r.shown(r.criteria)
 
     def requirements(self, r: GuideRecords, sources: PageSources) -> dict:
         """What the payer requires: its named policy and criteria, or the typical criteria, said honestly."""
