@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from markupsafe import Markup
 
@@ -159,9 +160,13 @@ class GuidePages(PageKind):
         """The payer's own published process for this reason, and the page's plan types it speaks for."""
         if r.process is None:
             return {"process": None}
-        covered = [pt for pt in r.plan_types if pt.slug in r.process.plan_types]
+        shown = r.shown(r.process.steps)
+        # The plan types the shown steps speak for: a block may hold steps for several plan lines.
+        covered = [
+            pt for pt in r.plan_types if pt.slug in r.process.plan_types and any(_speaks_for(s, pt, r) for s in shown)
+        ]
         return {
-            "process": sources.cite_all(r.shown(r.process.steps)),
+            "process": sources.cite_all(shown),
             "process_plans": covered if len(covered) < len(r.plan_types) else [],
         }
 
@@ -179,6 +184,10 @@ class GuidePages(PageKind):
             "If {payer} says no again, ask for the next level listed for your plan type above.",
         ]
         return list(dict.fromkeys(steps))[:MAX_NEXT_STEPS]
+
+
+def _speaks_for(fact: Fact, plan_type: PlanType, r: GuideRecords) -> bool:
+    return fact.applies(replace(r.audience, plan_types=(plan_type.slug,)))
 
 
 def plan_type_url(plan_type: PlanType, anchor: str = "") -> str:
