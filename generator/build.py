@@ -66,8 +66,11 @@ def build_site(
         collector.resume()
         batch = Batch.open(paths.out, previous, live, work.wanted())
         try:
-            changed = render_and_write(Rendering(renderer, work, batch, paths.static, workers, progress))
+            rendering = Rendering(renderer, work, batch, paths.static, workers, progress)
+            changed = render_and_write(rendering)
             steps.done("render")
+            changed = sorted(changed + refresh_search_index(rendering))
+            steps.done("search")
             batch.commit(work.manifest(source, len(plan.guides) + len(plan.hubs), memo))
         except BaseException:
             batch.abandon()
@@ -217,7 +220,9 @@ class Rendering:
 
 
 def render_and_write(r: Rendering) -> list[str]:
-    """Keep what is unchanged, render and write what is stale, copy static files; return the files whose bytes changed."""
+    """Keep what is unchanged, render and write what is stale, copy static files; return the files whose bytes changed.
+
+    The search index (refresh_search_index) comes after, as a step of its own: it reads what this wrote."""
     stale = {o.rel for o in r.work.stale}
     to_render = list(r.work.stale)
     for output in r.work.outputs:
@@ -231,8 +236,7 @@ def render_and_write(r: Rendering) -> list[str]:
     changed = _render_all(r, to_render)
     changed += r.batch.add_static(r.static, r.work.static)
     r.work.results.update(r.work.static)
-    changed += refresh_search_index(r)
-    return sorted(changed)
+    return changed
 
 
 def refresh_search_index(r: Rendering) -> list[str]:

@@ -73,8 +73,9 @@ def write_index(site: Path, pages: Iterable[str], language: str) -> dict[str, st
     folder = site / INDEX_FOLDER
     if folder.exists():
         shutil.rmtree(folder)
-    with tempfile.TemporaryDirectory(prefix="search-", dir=site.parent) as source:
-        for rel in sorted(pages):
+    pages = sorted(pages)
+    with tempfile.TemporaryDirectory(prefix="search-", dir=scratch_folder(len(pages))) as source:
+        for rel in pages:
             part = indexed_part((site / rel).read_text("utf-8")) or ""
             target = Path(source, rel)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -87,6 +88,26 @@ def write_index(site: Path, pages: Iterable[str], language: str) -> dict[str, st
         for root, _, files in os.walk(folder)
         for name in files
     }
+
+
+SCRATCH_BYTES_PER_PAGE = 16 * 1024
+"""Room the folder made for Pagefind takes per page in memory: a file and a folder, a 4 KB page each, and margin."""
+
+
+def scratch_folder(pages: int) -> str | None:
+    """Where the folder made for Pagefind goes: memory (/dev/shm) where it has room, else the temp folder.
+
+    It is one small file in a folder of its own per page, read once and deleted: on a disk, making and
+    removing those folders cost more than Pagefind itself. In memory the folder also lists its pages in
+    the order they were written, so the index has the same bytes on every machine.
+    """
+    shm = Path("/dev/shm")
+    try:
+        room = os.statvfs(shm)
+    except OSError:
+        return None
+    fits = room.f_bavail * room.f_frsize >= pages * SCRATCH_BYTES_PER_PAGE
+    return str(shm) if fits and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 def _pagefind(source: str, folder: Path) -> None:

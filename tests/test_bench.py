@@ -72,7 +72,7 @@ def test_run_bench_writes_a_report_with_every_case(tmp_path: Path, monkeypatch: 
         < result["cases"]["rm_cp_floor"]["median"]["delete_seconds"]
         < result["cases"]["rm_cp_floor"]["median"]["wall_seconds"]
     )
-    steps = ["manifest", "imports", "load", "validate", "plan", "outputs", "render", "commit"]
+    steps = ["manifest", "imports", "load", "validate", "plan", "outputs", "render", "search", "commit"]
     assert [key.removeprefix("step_") for key in m["full"] if key.startswith("step_")] == steps
     assert [key for key in m["no_change"] if key.startswith("step_")] == ["step_manifest"]
     printed = capsys.readouterr().out

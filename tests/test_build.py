@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -201,7 +202,7 @@ def test_the_cycle_collector_is_back_on_after_a_build_that_worked_or_failed(cont
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
-PIPELINE_STEPS = ["manifest", "imports", "load", "validate", "plan", "outputs", "render", "commit"]
+PIPELINE_STEPS = ["manifest", "imports", "load", "validate", "plan", "outputs", "render", "search", "commit"]
 
 
 def test_a_build_reports_the_seconds_of_each_step_and_they_add_up(content_dir: Path, tmp_path: Path) -> None:
@@ -288,3 +289,24 @@ def test_the_search_index_is_rewritten_only_when_what_it_indexes_changed(content
     build(content_dir, out, workers=1)
     assert entry.stat().st_ino != first
     assert "Neparvis" in (out / "northwind/entresto/step-therapy/index.html").read_text()
+
+
+def test_the_search_index_lists_the_same_pages_whether_pagefind_reads_from_memory_or_the_temp_folder(
+    content_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    # Pagefind numbers pages in the order the folder lists them: in memory (tmpfs) that is the order
+    # they were written, sorted; elsewhere it is the file system's (ext4 hashes names with a seed of
+    # its own), so only the memory folder gives the same bytes on every machine. Either way the index
+    # holds the same pages.
+    from generator import search
+
+    assert search.scratch_folder(100) in ("/dev/shm", None)
+    assert search.scratch_folder(10**12) is None  # more than memory holds: the temp folder
+    build(content_dir, tmp_path / "a", workers=1)
+    build(content_dir, tmp_path / "again", workers=1)
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "again")
+    monkeypatch.setattr(search, "scratch_folder", lambda pages: None)
+    build(content_dir, tmp_path / "b", workers=1)
+    entries = [json.loads((tmp_path / s / "pagefind/pagefind-entry.json").read_text()) for s in ("a", "b")]
+    counts = [{lang: e["page_count"] for lang, e in entry["languages"].items()} for entry in entries]
+    assert counts[0] == counts[1] and sum(counts[0].values()) > 10
