@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import build, fill
+from conftest import ROOT, build, fill
 
 SECTION_IDS = ("rights", "requirements", "angle", "worksheet", "timeline", "next-steps", "cta", "related", "sources")
 GUIDE = "northwind/entresto/not-medically-necessary/index.html"
@@ -355,3 +355,41 @@ def test_long_names_shorten_the_payer_to_its_initials_before_the_treatment_is_cu
     kept = cut.split("…")[0]
     assert len(cut) <= TITLE_HARD_MAX and kept and long.short_name.startswith(kept + " ")  # whole words only
     assert cut.endswith("(Blue Cross Blue Shield of Michigan)")
+
+
+def test_reused_pieces_give_every_guide_what_rendering_it_alone_gives(content) -> None:
+    # sources.reuse renders the deadline rows and the free help once per key and citation state;
+    # the plain way is a renderer that has seen no other page.
+    from generator.plan import plan_pages
+    from generator.render.renderer import Renderer
+
+    plan = plan_pages(content)
+    warm = Renderer(content, plan, ROOT / "templates")
+    for index in range(len(plan.guides)):
+        alone = Renderer(content, plan, ROOT / "templates")
+        assert warm.guides.render(index) == alone.guides.render(index), plan.guides[index].url
+    assert any(key[0] == "rights" for key in warm.guides._pieces), "the pieces were reused"
+
+
+def test_a_reused_piece_is_rendered_afresh_where_its_citations_are_already_on_the_page() -> None:
+    from markupsafe import Markup
+
+    from generator.model import Fact
+    from generator.render.sources import PageSources, reuse
+
+    cache: dict = {}
+    facts = [Fact("a", "Rule A"), Fact("b", "Rule B")]
+
+    def piece(sources: PageSources) -> Markup:
+        return Markup(",".join(str(c.ref) for c in sources.cite_all(facts)))
+
+    first = PageSources()
+    first.cite(Fact("x", "Label X"))
+    assert reuse(cache, ("p",), first, lambda: piece(first)) == "2,3"
+    again = PageSources()
+    again.cite(Fact("y", "Label Y"))
+    assert reuse(cache, ("p",), again, lambda: pytest.fail("reused, not rendered")) == "2,3"
+    assert list(again.numbers) == ["Label Y", "Rule A", "Rule B"]
+    shared = PageSources()
+    shared.cite(Fact("b", "Rule B"))
+    assert reuse(cache, ("p",), shared, lambda: piece(shared)) == "2,1"

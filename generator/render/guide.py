@@ -20,7 +20,7 @@ from .deadlines import deadline_rows
 from .environment import ascii_html, capitalized
 from .fragments import PageKind, Shared
 from .guide_head import RelatedLinks, breadcrumbs, cta_url, guide_description, guide_jsonld, guide_title
-from .sources import Cited, PageSources
+from .sources import Cited, PageSources, reuse
 
 MAX_NEXT_STEPS = 7
 
@@ -31,6 +31,8 @@ class GuidePages(PageKind):
     def __init__(self, shared: Shared) -> None:
         super().__init__(shared)
         self.related = RelatedLinks(shared.content, shared.plan, shared.prefix)
+        self._pieces: dict = {}
+        """Pieces that cite sources, each rendered once per key and citation state (sources.reuse)."""
 
     def warm_up(self, guides: Iterable[int]) -> None:
         """Render the Markdown of these guides' notes and pair bodies before forking, so workers share it."""
@@ -93,19 +95,61 @@ class GuidePages(PageKind):
             "reviewed_oldest": min(reviewed),
             "breadcrumbs": crumbs,
             "jsonld_data": guide_jsonld(self.site, r.page, h1, crumbs, treatment, min(reviewed)),
-            "deadlines": deadline_rows(r.plan_types, sources),
+            "rights": self.rights(r, sources),
+            "calc_options": self.calc_options(r),
             "hub_url": hub_url,
             "plan_type_url": plan_type_url,
         }
         context |= self.requirements(r, sources)
+        has_table = bool(context["criteria"])
+        context["letter"] = self.fragment(
+            ("letter", has_table, r.treatment.plural), "guide/letter.html", criteria=has_table, treatment=r.treatment
+        )
         context |= self.angle(r, sources)
-        context["next_steps"] = self.next_steps(r, has_table=bool(context["criteria"]))
+        context["next_steps"] = self.next_steps(r, has_table=has_table)
         context |= self.process(r, sources)
-        context["free_help"] = sources.cite_all(r.shown(self.content.help))
+        context["free_help"] = self.free_help(r, sources)
         context["cta_url"] = cta_url(self.site, r.page)
         context["related"] = self.related.groups(r.page, self.plan.related[index])
         context["sources"] = sources.html()
         return context
+
+    def rights(self, r: GuideRecords, sources: PageSources) -> Markup:
+        """The deadline rows: one per group of the page's plan types with identical rules, each number cited."""
+        return reuse(
+            self._pieces,
+            ("rights", r.page.plan_types),
+            sources,
+            lambda: Markup(
+                self._render(
+                    "guide/rights.html",
+                    {"deadlines": deadline_rows(r.plan_types, sources), "plan_type_url": plan_type_url},
+                    r.page.url,
+                )
+            ),
+        )
+
+    def free_help(self, r: GuideRecords, sources: PageSources) -> Markup:
+        """Free help for the page's plan types, each entry cited; empty when none applies."""
+        shown = tuple(i for i, h in enumerate(self.content.help) if h.applies(r.audience))
+        if not shown:
+            return Markup("")
+        help = [self.content.help[i] for i in shown]
+        return reuse(
+            self._pieces,
+            ("help", shown),
+            sources,
+            lambda: Markup(self._render("guide/free_help.html", {"help": sources.cite_all(help)}, r.page.url)),
+        )
+
+    def calc_options(self, r: GuideRecords) -> Markup:
+        """The calculator's choice of plan type, one option per deadline row: once per set of plan types."""
+        key = ("calc-options", r.page.plan_types)
+        options = self._pieces.get(key)
+        if options is None:
+            rows = deadline_rows(r.plan_types, PageSources())
+            options = self._pieces[key] = self.fragment(key, "guide/calc_options.html", deadlines=rows)
+        return options
 
     def answer(self, r: GuideRecords, sources: PageSources) -> Markup:
         """Two sentences for this reason and this treatment: what the denial means here (with the source of

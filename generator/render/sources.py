@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
@@ -33,12 +34,16 @@ class PageSources:
     numbers: dict[str, int] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     """A citation's address: the first one given, when any use of it gives one."""
+    used: list[str] | None = None
+    """While a reusable piece renders (reuse), every citation it uses."""
 
     def cite(self, item: object) -> Cited:
         """The item with the number of its citation, adding the citation the first time it is used."""
         cite = getattr(item, "cite", None)
         if not cite:
             return Cited(item, 0)
+        if self.used is not None:
+            self.used.append(cite)
         number = self.numbers.get(cite)
         if number is None:
             number = self.numbers[cite] = len(self.numbers) + 1
@@ -68,3 +73,39 @@ def _source_item(number: int, cite: str, url: str | None) -> str:
     """One <li> of the sources list."""
     text = f'<a href="{escape(url)}" rel="nofollow noopener">{escape(cite)}</a>' if url else escape(cite)
     return f'<li id="s{number}">{text}</li>'
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    html: Markup
+    added: tuple[tuple[str, str | None], ...]
+    """The citations the piece numbered, in order, with their addresses."""
+    used: frozenset[str]
+
+
+def reuse(cache: dict, key: tuple, sources: PageSources, make: Callable[[], Markup]) -> Markup:
+    """A piece of a page that cites sources (the deadline rows, say), rendered once for every page that
+    reaches it with as many sources numbered and none of the piece's own among them: there it gets the
+    same numbers, so the same HTML. The page's sources then take the piece's citations as if it had
+    rendered them. Anywhere else the piece is rendered afresh, the plain way."""
+    offset = len(sources.numbers)
+    piece = cache.get((*key, offset))
+    if piece is not None and piece.used.isdisjoint(sources.numbers):
+        for cite, url in piece.added:
+            sources.numbers[cite] = len(sources.numbers) + 1
+            if url is not None:
+                sources.urls.setdefault(cite, url)
+        return piece.html
+    before, outer = set(sources.numbers), sources.used
+    sources.used = []
+    try:
+        html = make()
+        used = frozenset(sources.used)
+    finally:
+        sources.used = outer
+    if outer is not None:
+        outer.extend(used)
+    if used.isdisjoint(before):
+        added = tuple((cite, sources.urls.get(cite)) for cite in list(sources.numbers)[offset:])
+        cache[(*key, offset)] = _Piece(html, added, used)
+    return html
