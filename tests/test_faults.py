@@ -315,7 +315,7 @@ def test_a_real_read_only_disk(scratch_disk: Path, capsys) -> None:
 @pytest.mark.slow
 def test_a_mount_point_as_the_output_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "public"
-    mount_tmpfs(out, "1m")
+    mount_tmpfs(out, "4m")  # room for the fixture site and its search index
     try:
         with pytest.raises(Refused) as refused:
             build(FIXTURE, out, workers=1)
