@@ -173,6 +173,9 @@ def test_ctrl_c_during_a_parallel_build_prints_one_line_and_leaves_the_site(publ
 
     def run() -> int:
         build_module.PARALLEL_THRESHOLD = 1
+        # A command started with `&` by a shell without job control ignores SIGINT, and so would this
+        # child; a build in a terminal does not.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         # What a terminal's Ctrl-C does: SIGINT to every process of the group, workers included.
         write.FAULTS = lambda step, path: path == target and os.killpg(os.getpgrp(), signal.SIGINT)
         return main(["build", "--content", str(FIXTURE), "--out", str(out), "--jobs", "2", "--base-url", CHANGED])
