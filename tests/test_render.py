@@ -393,3 +393,19 @@ def test_a_reused_piece_is_rendered_afresh_where_its_citations_are_already_on_th
     shared = PageSources()
     shared.cite(Fact("b", "Rule B"))
     assert reuse(cache, ("p",), shared, lambda: piece(shared)) == "2,1"
+
+
+@pytest.mark.parametrize(
+    ("item", "inside"),
+    [
+        ("Your BMI", "your BMI"),
+        ("A list of antidepressants tried", "a list of antidepressants tried"),
+        ("A1c results", "A1c results"),
+        ("MRI reports", "MRI reports"),
+        ("I-PSS score", "I-PSS score"),
+    ],
+)
+def test_a_record_to_gather_reads_as_part_of_the_sentence(item: str, inside: str) -> None:
+    from generator.render.guide import lower_first
+
+    assert lower_first(item) == inside

@@ -248,8 +248,10 @@ def nested(markdown: str) -> str:
 
 
 def lower_first(text: str) -> str:
-    """A list item inside a sentence: "Your BMI" → "your BMI", but "A1c results" stays."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+    """A list item inside a sentence: "Your BMI" → "your BMI" and "A list of" → "a list of", but "A1c results"
+    and "MRI reports" stay."""
+    lower = text[1:2].islower() or text.startswith("A ")
+    return text[:1].lower() + text[1:] if lower else text
 
 
 _MARKDOWN = re.compile(r"\*\*|__|[*_`]|\[([^\]]*)\]\([^)]*\)")
