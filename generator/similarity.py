@@ -59,7 +59,15 @@ class Bars:
     nearest_max: float
 
 
-def page_blocks(content: Content, r: GuideRecords) -> list[tuple[Key, Callable[[], str]]]:
+Shown = Callable[[tuple, GuideRecords], tuple[int, ...]]
+
+
+def applying(facts: tuple, r: GuideRecords) -> tuple[int, ...]:
+    """The positions of the facts that apply to the page."""
+    return tuple(i for i, f in enumerate(facts) if f.applies(r.audience))
+
+
+def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying) -> list[tuple[Key, Callable[[], str]]]:
     """The blocks a guide shows, each with a key shared by every page that shows the same text.
 
     Each fact, row and free-help entry is a block of its own, so two pages that show most of a note
@@ -75,22 +83,22 @@ def page_blocks(content: Content, r: GuideRecords) -> list[tuple[Key, Callable[[
     if r.pair:
         pair = r.pair
         blocks.append((("pair", p, t), lambda: f"{pair.policy.name}\n{pair.body}"))
-        blocks += _facts(r, ("pair-criterion", p, t), pair.criteria)
+        blocks += _facts(("pair-criterion", p, t), pair.criteria, shown(pair.criteria, r))
     else:
-        blocks += _facts(r, ("criterion", t), r.treatment.criteria)
+        blocks += _facts(("criterion", t), r.treatment.criteria, shown(r.treatment.criteria, r))
         blocks.append((("library", p), lambda: r.payer.policy_library.name))
     pitfall = r.treatment.pitfall
     if pitfall.text and pitfall.applies(r.audience):
         blocks.append((("pitfall", t), _text(pitfall)))
     if r.process:
-        blocks += _facts(r, ("process", p, reason), r.process.steps)
+        blocks += _facts(("process", p, reason), r.process.steps, shown(r.process.steps, r))
     blocks.append((("documents", t), lambda: "; ".join(r.treatment.documents[:3])))
-    blocks += _facts(r, ("help",), content.help)
+    blocks += _facts(("help",), content.help, shown(content.help, r))
     return blocks
 
 
-def _facts(r: GuideRecords, prefix: Key, facts) -> list[tuple[Key, Callable[[], str]]]:
-    return [((*prefix, i), _text(f)) for i, f in enumerate(facts) if f.applies(r.audience)]
+def _facts(prefix: Key, facts: tuple, indices: tuple[int, ...]) -> list[tuple[Key, Callable[[], str]]]:
+    return [((*prefix, i), _text(facts[i])) for i in indices]
 
 
 def _text(fact) -> Callable[[], str]:
@@ -108,21 +116,28 @@ def _row_text(pt) -> str:
 
 
 class BlockTable:
-    """Every guide's blocks, and each distinct block's shingles and rare shingles."""
+    """Every guide's blocks, and each distinct block's shingles and rare shingles.
 
-    def __init__(self, content: Content, plan: SitePlan) -> None:
+    With `cached` (the default), which facts apply is worked out once per list and audience, not once
+    per page, and a block's shingles are kept between builds in this process (the preview builds after
+    every edit, and most texts did not change). `cached=False` is the plain way; a test holds them equal.
+    """
+
+    def __init__(self, content: Content, plan: SitePlan, cached: bool = True) -> None:
         tokens = name_tokens(content)
         self.keys: list[tuple[Key, ...]] = []
         texts: dict[Key, Callable[[], str]] = {}
         pages: Counter = Counter()
+        shown = _ShownOnce() if cached else applying
+        shingle = partial(_kept_shingles, tokens, _signature(tokens)) if cached else partial(_shingles, tokens=tokens)
         for g in plan.guides:
-            blocks = page_blocks(content, guide_records(content, g))
+            blocks = page_blocks(content, guide_records(content, g), shown)
             keys = tuple(k for k, _ in blocks)
             for key, text in blocks:
                 texts.setdefault(key, text)
             pages.update(keys)
             self.keys.append(keys)
-        sets = {key: _shingles(text(), tokens) for key, text in texts.items()}
+        sets = {key: shingle(text()) for key, text in texts.items()}
         on: Counter = Counter()
         for key, found in sets.items():
             for s in found:
@@ -149,6 +164,38 @@ class BlockTable:
 
 def _shingles(text: str, tokens: NameTokens) -> frozenset[int]:
     return shingles(_LINK.sub("]", text), tokens)
+
+
+class _ShownOnce:
+    """`applying`, remembered per list of facts and audience: a few hundred audiences, thousands of pages."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[int, object], tuple[int, ...]] = {}
+
+    def __call__(self, facts: tuple, r: GuideRecords) -> tuple[int, ...]:
+        key = (id(facts), r.audience)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = applying(facts, r)
+        return found
+
+
+_KEPT: dict[tuple[str, str], frozenset[int]] = {}
+_KEPT_MAX = 50_000
+
+
+def _signature(tokens: NameTokens) -> str:
+    return hash_parts(repr(sorted(tokens.by_first.items())))
+
+
+def _kept_shingles(tokens: NameTokens, signature: str, text: str) -> frozenset[int]:
+    """A block's shingles, kept between builds while the names (which become tokens) are the same."""
+    found = _KEPT.get((signature, text))
+    if found is None:
+        if len(_KEPT) >= _KEPT_MAX:
+            _KEPT.clear()
+        found = _KEPT[signature, text] = _shingles(text, tokens)
+    return found
 
 
 def similarity(a: dict[Key, int], b: dict[Key, int]) -> float:

@@ -69,3 +69,13 @@ def test_the_fixed_text_the_block_measure_assumes_is_what_a_built_guide_carries(
         page = (built_site / g.url.strip("/") / "index.html").read_text("utf-8")
         gaps.append(len(shingles(main_text(page), tokens)) - sum(table.size[k] for k in table.keys[i]))
     assert abs(statistics.median(gaps) - CHROME_SHINGLES) <= 0.15 * CHROME_SHINGLES, sorted(gaps)
+
+
+def test_the_cached_block_table_is_the_plain_one() -> None:
+    # BlockTable(cached=True) remembers which facts apply per audience and keeps shingles between builds.
+    content = validate_content(load_content(FIXTURE))
+    plan = plan_pages(content)
+    plain = BlockTable(content, plan, cached=False)
+    for _ in range(2):  # cold, then warm
+        cached = BlockTable(content, plan)
+        assert (cached.keys, cached.size, cached.rare) == (plain.keys, plain.size, plain.rare)
