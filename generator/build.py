@@ -86,6 +86,7 @@ def load_and_plan(
     workers: int = 1,
     steps: Steps | None = None,
     drafts: bool = False,
+    choose_noindex: bool = True,
 ) -> tuple[Content, SitePlan]:
     """Load (reusing the parses kept beside the output), validate and plan; raises BuildError with every problem found."""
     steps = steps or Steps()
@@ -101,7 +102,7 @@ def load_and_plan(
     content = validate_content(raw, base_url)
     refuse_base_url(content.site.base_url, base_url, paths)
     steps.done("validate")
-    plan = plan_pages(content, memo, workers, drafts)
+    plan = plan_pages(content, memo, workers, drafts, choose_noindex)
     steps.done("plan")
     return content, plan
 
@@ -121,10 +122,24 @@ def plan_outputs(
 def render_only(paths: Paths, rels: set[str], base_url: str | None = None, drafts: bool = False) -> dict[str, bytes]:
     """The named outputs, through the same load, validate, plan and render stages as a build, written nowhere.
 
-    The preview renders the page open in the browser this way first, then builds the rest."""
-    content, plan = load_and_plan(paths, base_url, drafts=drafts)
+    The preview renders the page open in the browser this way first, then builds the rest. One thing
+    it does not decide again: whether a guide is noindex, which weighs every guide against the others
+    (a third of the time). An open guide keeps the robots tag the last build gave it; the build that
+    follows decides afresh and reloads the page if the tag changed."""
+    content, plan = load_and_plan(paths, base_url, drafts=drafts, choose_noindex=False)
     outputs, _, renderer = plan_outputs(content, plan, paths, Steps())
-    return {o.rel: renderer.render(o).encode("utf-8") for o in outputs if o.rel in rels}
+    wanted = [o for o in outputs if o.rel in rels]
+    plan.noindex = {o.guide for o in wanted if o.guide is not None and _was_noindex(paths.out / o.rel)}
+    return {o.rel: renderer.render(o).encode("utf-8") for o in wanted}
+
+
+def _was_noindex(page: Path) -> bool:
+    """Whether the last build's copy of a page tells search engines not to index it."""
+    try:
+        with open(page, "rb") as f:
+            return b'<meta name="robots" content="noindex' in f.read(4096)
+    except OSError:
+        return False
 
 
 def refuse_base_url(site_base_url: str, given: str | None, paths: Paths) -> None:

@@ -41,12 +41,17 @@ PARALLEL_PLANNING = 2000
 """Guides below which planning stays in one process: starting workers costs more than the work."""
 
 
-def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1, drafts: bool = False) -> SitePlan:
+def plan_pages(
+    content: Content, memo: Memo | None = None, workers: int = 1, drafts: bool = False, choose_noindex: bool = True
+) -> SitePlan:
     """Plan every page; refuse two pages that would share an output file.
 
     `memo` carries the last build's related guides and near-copy choices, reused where
     their inputs are unchanged; it collects this build's for the next one. What it does
     not remember is computed over `workers` processes.
+
+    `choose_noindex=False` leaves every guide indexable here: the preview's page-first render takes
+    the last build's choice instead (build.render_only).
     """
     memo = memo or Memo()
     guides = []
@@ -80,7 +85,7 @@ def plan_pages(content: Content, memo: Memo | None = None, workers: int = 1, dra
     gates = content.site.gates
     # Near-copies and thin pages stay reachable but out of search results and the sitemap.
     near_copies = None
-    if gates.on_thin_page == "noindex":
+    if gates.on_thin_page == "noindex" and choose_noindex:
         near_copies = NearCopyWork.of(Bars(gates.own_share_min, gates.nearest_max), content, plan)
         requests |= near_copies.requests
     # Related guides come first: one request as costly as many near-copy ones.

@@ -144,3 +144,19 @@ def test_output_rel_never_climbs_out(path: str) -> None:
     rel = output_rel(path)
     if rel is not None:
         assert not rel.startswith("/") and ".." not in rel.split("/") and "\0" not in rel
+
+
+def test_the_open_page_rendered_first_keeps_the_robots_tag_the_last_build_gave_it(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    # render_only does not weigh every guide against the others again; the build after it does.
+    paths = fixture_paths(content_dir, tmp_path / ".preview")
+    Preview(paths, log=quiet).rebuild()
+    out = tmp_path / ".preview"
+    guides = sorted(str(p.relative_to(out)) for p in out.glob("*/*/*/index.html"))
+    thin = [rel for rel in guides if b'name="robots" content="noindex' in (out / rel).read_bytes()]
+    kept = [rel for rel in guides if rel not in thin]
+    assert thin and kept
+    first = render_only(paths, {thin[0], kept[0]}, PREVIEW_BASE_URL)
+    assert first[thin[0]] == (out / thin[0]).read_bytes()
+    assert first[kept[0]] == (out / kept[0]).read_bytes()
