@@ -9,6 +9,7 @@ what one of them indexes changed; otherwise the published build's index files ar
 
 from __future__ import annotations
 
+import errno
 import html
 import os
 import shutil
@@ -17,7 +18,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .faults import Fault
+from .faults import Fault, doing, explained
 from .incremental.fingerprints import digest
 
 INDEX_FOLDER = "pagefind"
@@ -69,25 +70,52 @@ def write_index(site: Path, pages: Iterable[str], language: str) -> dict[str, st
     was written, which differs between a clean and an incremental build of the same site. So it reads
     a folder made for it: only what each page indexes, written in sorted order every time, which also
     spares it reading whole pages.
+
+    Pagefind exits 0 when the disk fills under it, leaving files cut short or missing. So it writes the
+    index into the scratch folder, which must still have room afterwards, and the index is copied into
+    the site from here, where a full disk is an error like any other write of the build.
     """
     folder = site / INDEX_FOLDER
     if folder.exists():
         shutil.rmtree(folder)
     pages = sorted(pages)
-    with tempfile.TemporaryDirectory(prefix="search-", dir=scratch_folder(len(pages))) as source:
+    with tempfile.TemporaryDirectory(prefix="search-", dir=scratch_folder(len(pages))) as scratch:
+        source, built = Path(scratch, "pages"), Path(scratch, "index")
         for rel in pages:
             part = indexed_part((site / rel).read_text("utf-8")) or ""
-            target = Path(source, rel)
+            target = source / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(
                 f'<!doctype html><html lang="{html.escape(language)}"><body>{part}</div></body></html>', "utf-8"
             )
-        _pagefind(source, folder)
-    return {
-        Path(root, name).relative_to(site).as_posix(): digest(Path(root, name).read_bytes())
-        for root, _, files in os.walk(folder)
-        for name in files
-    }
+        _pagefind(str(source), built)
+        _refuse_full(Path(scratch))
+        return _copy_index(built, folder, site)
+
+
+def _refuse_full(scratch: Path) -> None:
+    room = os.statvfs(scratch)
+    if room.f_bavail * room.f_frsize < FULL_BELOW:
+        full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(scratch))
+        raise explained(full, scratch, "writing the search index with Pagefind") or full
+
+
+FULL_BELOW = 1024 * 1024
+"""Free bytes below which the scratch folder counts as full after Pagefind: it may have run out and said nothing."""
+
+
+def _copy_index(built: Path, folder: Path, site: Path) -> dict[str, str]:
+    """Copy Pagefind's files into the site; return each with the fingerprint of its bytes."""
+    files = {}
+    with doing("writing the search index", folder):
+        for root, _, names in os.walk(built):
+            for name in names:
+                data = Path(root, name).read_bytes()
+                target = folder / Path(root, name).relative_to(built)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                files[target.relative_to(site).as_posix()] = digest(data)
+    return files
 
 
 SCRATCH_BYTES_PER_PAGE = 16 * 1024

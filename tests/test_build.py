@@ -310,3 +310,21 @@ def test_the_search_index_lists_the_same_pages_whether_pagefind_reads_from_memor
     entries = [json.loads((tmp_path / s / "pagefind/pagefind-entry.json").read_text()) for s in ("a", "b")]
     counts = [{lang: e["page_count"] for lang, e in entry["languages"].items()} for entry in entries]
     assert counts[0] == counts[1] and sum(counts[0].values()) > 10
+
+
+def test_a_search_index_pagefind_may_have_cut_short_is_refused_and_publishes_nothing(
+    content_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    # Pagefind exits 0 when the disk fills under it; a scratch folder left without room counts as full.
+    from generator import search
+    from generator.faults import Fault
+
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    before = tree_digest(out)
+    payer = content_dir / "payers/northwind.yaml"
+    payer.write_text(payer.read_text().replace("short_name: Northwind", "short_name: Northwind Two"))
+    monkeypatch.setattr(search, "FULL_BELOW", 2**62)
+    with pytest.raises(Fault, match="writing the search index with Pagefind: the disk is full"):
+        build(content_dir, out, workers=1)
+    assert tree_digest(out) == before
