@@ -350,6 +350,10 @@ def test_long_names_shorten_the_payer_to_its_initials_before_the_treatment_is_cu
     assert guide_title(payer, treatment, reason) == "Spinal cord stimulator: not medically necessary (BCBSM)"
     kaiser = replace(payer, short_name="Kaiser Permanente", aliases=("Kaiser", "KP"))
     assert title_names(kaiser) == ["Kaiser Permanente", "Kaiser"]
+    united = replace(payer, short_name="UnitedHealthcare", aliases=("UHC", "United", "CMS", "UnitedHealth Group"))
+    assert title_names(united) == ["UnitedHealthcare", "UHC"]
+    snf = replace(treatment, short_name="Skilled nursing facility care")
+    assert guide_title(united, snf, reason) == "Skilled nursing facility care: not medically necessary (UHC)"
     long = replace(treatment, short_name="Skilled nursing facility care and more words")
     cut = guide_title(replace(payer, aliases=()), long, reason)
     kept = cut.split("…")[0]

@@ -62,12 +62,22 @@ def guide_title(payer: Payer, treatment: Treatment, reason: Reason, limit: int =
 
 
 def title_names(payer: Payer) -> list[str]:
-    """The payer's short name, then an alias that is its initials ("BCBSM" for Blue Cross Blue Shield of
-    Michigan), which a title may use when the full name leaves no room for the treatment's."""
+    """The payer's short name, then its shorter names a title may use when the full name leaves no room
+    for the treatment's: its first word ("Kaiser"), its initials ("BCBSM" for Blue Cross Blue Shield of
+    Michigan), or an acronym of three to five capitals that starts as the name does ("UHC" for
+    UnitedHealthcare); two letters ("KP") say too little."""
     words = payer.short_name.split()
     initials = "".join(word[0] for word in words if word[:1].isupper())
-    shorter = [a for a in payer.aliases if (len(initials) >= 3 and a == initials) or (len(words) > 1 and a == words[0])]
-    return [payer.short_name, *sorted(shorter, key=len, reverse=True)]
+
+    def shorter(alias: str) -> bool:
+        acronym = 3 <= len(alias) <= 5 and alias.isascii() and alias.isalpha() and alias.isupper()
+        return (
+            (len(initials) >= 3 and alias == initials)
+            or (len(words) > 1 and alias == words[0])
+            or (acronym and alias[0] == payer.short_name[:1])
+        )
+
+    return [payer.short_name, *sorted((a for a in payer.aliases if shorter(a)), key=len, reverse=True)]
 
 
 def guide_description(payer: Payer, treatment: Treatment, reason: Reason, plan_count: int) -> str:
