@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .faults import Fault, doing, explained
+from .faults import EXPLAINED, Fault, doing
 from .incremental.fingerprints import digest
 
 INDEX_FOLDER = "pagefind"
@@ -96,8 +96,7 @@ def write_index(site: Path, pages: Iterable[str], language: str) -> dict[str, st
 def _refuse_full(scratch: Path) -> None:
     room = os.statvfs(scratch)
     if room.f_bavail * room.f_frsize < FULL_BELOW:
-        full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(scratch))
-        raise explained(full, scratch, "writing the search index with Pagefind") or full
+        raise Fault(scratch, "writing the search index with Pagefind", EXPLAINED[errno.ENOSPC])
 
 
 FULL_BELOW = 1024 * 1024

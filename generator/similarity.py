@@ -41,6 +41,7 @@ CHROME_SHINGLES = 360
 next steps, the offer): on every guide, so never its own. test_similarity.py measures it on built pages."""
 
 Key = tuple
+CHROME: Key = ("chrome",)
 
 PAYER_BLOCKS = frozenset(("pair", "pair-criterion", "library", "process"))
 """Blocks that name the payer: no other page with the same treatment and reason shows them."""
@@ -147,6 +148,8 @@ class BlockTable:
         # to both, and are as rare as the block when most of it is rare.
         joins = SHINGLE - 1
         self.size = {key: len(found) + joins for key, found in sets.items()}
+        self.weight = {CHROME: CHROME_SHINGLES} | self.size
+        """Every block's shingles, the fixed text's included: what the near-copy check weighs."""
         self.rare = {}
         for key, found in sets.items():
             rare = sum(1 for s in found if on[s] <= limit)
@@ -159,7 +162,7 @@ class BlockTable:
 
     def weights(self, index: int) -> dict[Key, int]:
         """A guide's blocks with their shingles, the fixed text included."""
-        return {("chrome",): CHROME_SHINGLES} | {k: self.size[k] for k in self.keys[index]}
+        return {k: self.weight[k] for k in (CHROME, *self.keys[index])}
 
 
 def _shingles(text: str, tokens: NameTokens) -> frozenset[int]:
@@ -244,7 +247,7 @@ class NearCopyWork:
             listing = [(plan.guides[i], table.weights(i), i in thin) for i in indices]
             inputs = hash_parts(repr(bars.nearest_max), repr([(g.payer, g.reason, w, t) for g, w, t in listing]))
             name = f"noindex:{treatment}"
-            requests[name] = (inputs, partial(_noindex_among, listing, bars.nearest_max))
+            requests[name] = (inputs, partial(_noindex_among, listing, table.weight, bars.nearest_max))
             pages[name] = indices
         return cls(requests, pages, thin)
 
@@ -253,8 +256,11 @@ class NearCopyWork:
         return self.thin | {indices[n] for name, indices in self.pages.items() for n in decided[name]}
 
 
-def _noindex_among(pages: list[tuple[GuidePage, dict[Key, int], bool]], threshold: float) -> list[int]:
-    """Positions in `pages` (one treatment's, in plan order) that are near-copies of a kept page.
+def _noindex_among(
+    pages: list[tuple[GuidePage, dict[Key, int], bool]], weight: dict[Key, int], threshold: float
+) -> list[int]:
+    """Positions in `pages` (one treatment's, in plan order) that are near-copies of a kept page; `weight`
+    holds every block's shingles.
 
     Thin pages are left out here (NearCopyWork.chosen adds them) and never kept, so they hide no sibling.
     """
@@ -270,11 +276,11 @@ def _noindex_among(pages: list[tuple[GuidePage, dict[Key, int], bool]], threshol
             identity = {k for k in w if k[0] in kinds}
             structure = frozenset(k for k in w if k not in identity)
             sides.append((group, structure, sum(w[k] for k in identity)))
-        if _has_near_copy(sides, kept, total, w, differences, threshold):
+        if _has_near_copy(sides, kept, total, weight, differences, threshold):
             chosen.append(n)
             continue
         for group, structure, mine in sides:
-            kept[group].add(structure, total - mine, mine, {k: w[k] for k in structure})
+            kept[group].add(structure, total - mine, mine)
     return chosen
 
 
@@ -285,10 +291,8 @@ class _Kept:
         self.lightest: dict[frozenset, int] = {}
         self.by_weight: list[tuple[int, int]] = []
         self.structures: list[frozenset] = []
-        self.weights: dict[Key, int] = {}
 
-    def add(self, structure: frozenset, weight: int, identity: int, weights: dict[Key, int]) -> None:
-        self.weights |= weights
+    def add(self, structure: frozenset, weight: int, identity: int) -> None:
         if structure not in self.lightest:
             self.structures.append(structure)
             bisect.insort(self.by_weight, (weight, len(self.structures) - 1))
@@ -306,25 +310,24 @@ class _Kept:
             yield structure, self.lightest[structure]
 
 
-def _has_near_copy(sides, kept: dict[str, _Kept], total: int, w: dict, cache: dict, threshold: float) -> bool:
+def _has_near_copy(sides, kept: dict[str, _Kept], total: int, weight: dict, cache: dict, threshold: float) -> bool:
     """Whether any kept structure in the page's groups is close enough to make it a near-copy.
 
     A kept structure much lighter than this page's leaves too many of its shingles unshared, and one
     much heavier adds too many: a weight window (exact bounds, see below) skips both.
     """
     for group, structure, mine in sides:
-        weight = total - mine
+        structure_weight = total - mine
         # near-copy needs own = D(a\b) + mine <= (1 - t) * total, and D(b\a) <= that slack / t
         slack = (1 - threshold) * total - mine
         if slack < 0:
             continue
-        others = kept[group]
-        for other, lightest in others.within(weight - slack, weight + slack / threshold):
+        for other, lightest in kept[group].within(structure_weight - slack, structure_weight + slack / threshold):
             pair = cache.get((structure, other))
             if pair is None:
                 pair = cache[structure, other] = (
-                    sum(w[k] for k in structure - other),
-                    sum(others.weights[k] for k in other - structure),
+                    sum(weight[k] for k in structure - other),
+                    sum(weight[k] for k in other - structure),
                 )
             own = pair[0] + mine
             if total - own >= threshold * (total + pair[1] + lightest):

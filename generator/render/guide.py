@@ -148,7 +148,9 @@ class GuidePages(PageKind):
         options = self._pieces.get(key)
         if options is None:
             rows = deadline_rows(r.plan_types, PageSources())
-            options = self._pieces[key] = self.fragment(key, "guide/calc_options.html", deadlines=rows)
+            options = self._pieces[key] = Markup(
+                self._render("guide/calc_options.html", {"deadlines": rows}, r.page.url)
+            )
         return options
 
     def answer(self, r: GuideRecords, sources: PageSources) -> Markup:
