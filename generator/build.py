@@ -17,7 +17,7 @@ from .lock import output_lock
 from .parallel import fork_map, workers_for
 from .paths import Paths, cache_path, refuse_unsafe_output
 from .progress import Progress, Steps, terminal_progress
-from .search import index_files, indexed_digest, write_index
+from .search import index_files, indexed_entry, write_index
 from .urls import base_url_problem
 from .write import Batch, Published, discard_unfinished
 
@@ -174,7 +174,9 @@ class Work:
     results: dict[str, str] = field(default_factory=dict)
     """Each output's bytes' fingerprint, filled in as files are kept and written."""
     search: dict[str, str] = field(default_factory=dict)
-    """What the site search indexes of each page (search.py), by file."""
+    """The fingerprint of what the site search indexes of each page (search.py), by file."""
+    indexed: dict[str, str] = field(default_factory=dict)
+    """What the site search indexes of each page this build rendered, so the index need not read it back."""
 
     @classmethod
     def compare(cls, outputs: list[Output], keys: ReadKeys, previous: Manifest, static: dict[str, str]) -> Work:
@@ -261,7 +263,7 @@ def refresh_search_index(r: Rendering) -> list[str]:
     if last and r.work.search == previous.search and all(r.batch.keep(rel) for rel in last):
         r.work.results.update({rel: previous.outputs[rel] for rel in last})
         return []
-    files = write_index(r.batch.site, r.work.search, r.renderer.site.language)
+    files = write_index(r.batch.site, r.work.search, r.renderer.site.language, r.work.indexed)
     r.work.results.update(files)
     return [rel for rel, fingerprint in files.items() if previous.outputs.get(rel) != fingerprint]
 
@@ -279,7 +281,7 @@ def _render_all(r: Rendering, outputs: list[Output]) -> list[str]:
             output = outputs[index]
             r.work.results[output.rel] = fingerprint
             if indexed:
-                r.work.search[output.rel] = indexed
+                r.work.indexed[output.rel], r.work.search[output.rel] = indexed
             if output.kind != "file":
                 r.work.reads[output.rel] = reads
                 r.work.inputs[output.rel] = r.work.keys.key(output, reads)
@@ -300,14 +302,14 @@ class _Job:
     outputs: list[Output]
 
 
-def _render_one(job: _Job, index: int) -> tuple[int, str, bool, list[str], str | None]:
+def _render_one(job: _Job, index: int) -> tuple[int, str, bool, list[str], tuple[str, str] | None]:
     """Render and write one output: its index, the hash of its bytes, whether they changed, what it read,
-    and what the site search indexes of it."""
+    and what the site search indexes of it with its fingerprint."""
     output = job.outputs[index]
     with reading() as reads:
         text = job.renderer.render(output)
     fingerprint, changed = job.batch.add(output.rel, text.encode("utf-8"))
-    return index, fingerprint, changed, sorted(reads), indexed_digest(text) if output.kind != "file" else None
+    return index, fingerprint, changed, sorted(reads), indexed_entry(text) if output.kind != "file" else None
 
 
 def static_inputs(static: Path) -> dict[str, str]:

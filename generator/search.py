@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .faults import EXPLAINED, Fault, doing
@@ -40,14 +40,15 @@ def indexed_part(page: str) -> str | None:
     return page[at : end if end >= 0 else len(page)]
 
 
-def indexed_digest(page: str) -> str | None:
-    """A fingerprint of what the index reads from a page, its language included: equal fingerprints, equal entries."""
+def indexed_entry(page: str) -> tuple[str, str] | None:
+    """What the index reads from a page, and its fingerprint with the page's language included (equal
+    fingerprints, equal entries); None for a page the search does not list."""
     part = indexed_part(page)
     if part is None:
         return None
     start = page.find("<html")
     language = page[start : page.find(">", start) + 1] if start >= 0 else ""
-    return digest((language + part).encode("utf-8"))
+    return part, digest((language + part).encode("utf-8"))
 
 
 def names(*records: object) -> str:
@@ -63,8 +64,10 @@ def names(*records: object) -> str:
     return " · ".join(dict.fromkeys(found))
 
 
-def write_index(site: Path, pages: Iterable[str], language: str) -> dict[str, str]:
+def write_index(site: Path, pages: Iterable[str], language: str, parts: Mapping[str, str]) -> dict[str, str]:
     """Index `pages` of the site folder with Pagefind; return each index file with the fingerprint of its bytes.
+
+    `parts` holds what the index reads of the pages this build rendered; only the pages it kept are read back.
 
     Pagefind numbers pages in the order it finds them on disk, and that order follows how the folder
     was written, which differs between a clean and an incremental build of the same site. So it reads
@@ -82,7 +85,7 @@ def write_index(site: Path, pages: Iterable[str], language: str) -> dict[str, st
     with tempfile.TemporaryDirectory(prefix="search-", dir=scratch_folder(len(pages))) as scratch:
         source, built = Path(scratch, "pages"), Path(scratch, "index")
         for rel in pages:
-            part = indexed_part((site / rel).read_text("utf-8")) or ""
+            part = parts[rel] if rel in parts else indexed_part((site / rel).read_text("utf-8")) or ""
             target = source / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(
