@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..guide_records import GuideRecords, guide_records
 from ..incremental.reads import read
@@ -100,18 +101,19 @@ class GuidePages(PageKind):
             "hub_url": hub_url,
             "plan_type_url": plan_type_url,
         }
-        context |= self.requirements(r, sources)
-        has_table = bool(context["criteria"])
+        context["requirements"] = self.requirements(r, sources)
+        has_table = self.has_table(r)
         context["letter"] = self.fragment(
             ("letter", has_table, r.treatment.plural), "guide/letter.html", criteria=has_table, treatment=r.treatment
         )
         context |= self.angle(r, sources)
-        context["next_steps"] = self.next_steps(r, has_table=has_table)
-        context |= self.process(r, sources)
+        context["next_steps"] = self.next_steps(r, has_table)
+        context["process"] = self.process(r, sources)
         context["free_help"] = self.free_help(r, sources)
         context["cta_url"] = cta_url(self.site, r.page)
         context["related"] = self.related.groups(r.page, self.plan.related[index])
         context["sources"] = sources.html()
+        context["reviewed_line"] = self.reviewed_line(r)
         return context
 
     def rights(self, r: GuideRecords, sources: PageSources) -> Markup:
@@ -159,25 +161,41 @@ class GuidePages(PageKind):
         opening = r.note[0][1] if r.note else None
         first = first_sentence(opening.text) if opening else first_sentence(r.reason.lede)
         mark = sources.cite(opening).mark if opening else ""
-        return Markup("{}{} {}").format(first, mark, r.reason.ask_for)
+        return Markup(f"{escape(first)}{mark} {escape(r.reason.ask_for)}")
 
     def criteria(self, r: GuideRecords) -> list[Fact]:
         """The payer's own criteria where the pair governs the page, else the typical ones."""
         return r.shown(r.criteria)
 
-    def requirements(self, r: GuideRecords, sources: PageSources) -> dict:
-        """What the payer requires: its named policy and criteria, or the typical criteria, said honestly."""
-        policy = sources.cite(r.pair.policy) if r.pair else None
-        library = r.payer.policy_library
-        criteria = self.criteria(r)
-        governs = [pt for pt in r.plan_types if r.pair and pt.slug in r.pair.plan_types]
-        return {
-            "policy": policy,
-            "policy_plans": governs if len(governs) < len(r.plan_types) else [],
-            "library": sources.cite(library) if library.name and not r.pair else None,
-            "criteria": sources.cite_all([f for f in criteria if not f.context]),
-            "background": sources.cite_all([f for f in criteria if f.context]),
-        }
+    def has_table(self, r: GuideRecords) -> bool:
+        """Whether the page has a criteria table, which the letter outline and the next steps point to."""
+        key = ("has-table", r.payer.slug, r.treatment.slug, r.page.plan_types)
+        if key not in self._pieces:
+            self._pieces[key] = any(not f.context for f in self.criteria(r))
+        return self._pieces[key]
+
+    def requirements(self, r: GuideRecords, sources: PageSources) -> Markup:
+        """What the payer requires: its named policy and criteria, or the typical criteria, said honestly.
+        The same for every reason: rendered once per payer, treatment and plan types (sources.reuse)."""
+
+        def make() -> Markup:
+            policy = sources.cite(r.pair.policy) if r.pair else None
+            library = r.payer.policy_library
+            criteria = self.criteria(r)
+            governs = [pt for pt in r.plan_types if r.pair and pt.slug in r.pair.plan_types]
+            context = {
+                "payer": r.payer,
+                "treatment": r.treatment,
+                "policy": policy,
+                "policy_plans": governs if len(governs) < len(r.plan_types) else [],
+                "library": sources.cite(library) if library.name and not r.pair else None,
+                "criteria": sources.cite_all([f for f in criteria if not f.context]),
+                "background": sources.cite_all([f for f in criteria if f.context]),
+            }
+            return Markup(self._render("guide/requirements.html", context, r.page.url))
+
+        key = ("requirements", r.payer.slug, r.treatment.slug, r.page.plan_types)
+        return reuse(self._pieces, key, sources, make)
 
     def angle(self, r: GuideRecords, sources: PageSources) -> dict:
         """What works for this reason with this treatment, the pair's notes, and links to the plan types' rules for the reason."""
@@ -187,9 +205,19 @@ class GuidePages(PageKind):
             "pitfall": sources.cite(pitfall)
             if (pitfall := r.treatment.pitfall).text and pitfall.applies(r.audience)
             else None,
-            # The plan types' own rules for this reason live on their pages (plan_type.html, by reason); a guide links there.
-            "reason_rules": [pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ()))],
+            "reason_rules": self.reason_rules(r),
         }
+
+    def reason_rules(self, r: GuideRecords) -> Markup:
+        """Links to the page's plan types whose own rules for this reason differ: those rules live on the
+        plan types' pages (plan_type.html, by reason), and a guide links there."""
+        rules = tuple(pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ())))
+        if not rules:
+            return Markup("")
+        key = ("reason-rules", r.reason.slug, tuple(pt.slug for pt in rules))
+        return self.fragment(
+            key, "guide/reason_rules.html", reason=r.reason, reason_rules=rules, plan_type_url=plan_type_url
+        )
 
     def note_html(self, r: GuideRecords, sources: PageSources) -> list[tuple[Markup, Cited]]:
         """The treatment × reason note, a Markdown block per fact that applies, each with its source number."""
@@ -202,34 +230,56 @@ class GuidePages(PageKind):
                 shown.append((html, sources.cite(fact)))
         return shown
 
-    def process(self, r: GuideRecords, sources: PageSources) -> dict:
-        """The payer's own published process for this reason, and the page's plan types it speaks for."""
-        if r.process is None:
-            return {"process": None}
-        shown = r.shown(r.process.steps)
-        # The plan types the shown steps speak for: a block may hold steps for several plan lines.
-        covered = [
-            pt for pt in r.plan_types if pt.slug in r.process.plan_types and any(_speaks_for(s, pt, r) for s in shown)
-        ]
-        return {
-            "process": sources.cite_all(shown),
-            "process_plans": covered if len(covered) < len(r.plan_types) else [],
-        }
+    def process(self, r: GuideRecords, sources: PageSources) -> Markup:
+        """The payer's own published process for this reason, and the page's plan types it speaks for; empty
+        when the payer published none. Rendered once per payer, reason and audience (sources.reuse)."""
+        process = r.process
+        if process is None:
+            return Markup("")
 
-    def next_steps(self, r: GuideRecords, has_table: bool) -> list[str]:
-        """At most MAX_NEXT_STEPS things to do, in order, none repeated; text with placeholders."""
-        documents = "; ".join(lower_first(d) for d in r.treatment.documents[:3])
-        steps = [
-            "Find the date printed on your denial notice and your plan type, then check your last day to appeal above.",
-            r.reason.ask_for,
-            "Ask your doctor for a letter that answers "
-            + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
-            f"Gather your records: {documents}, and the denial letter itself.",
-            "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why.",
-            "Send the appeal the way your notice says, keep a copy, and keep proof of the date it was received.",
-            "If {payer} says no again, ask for the next level listed for your plan type above.",
-        ]
-        return list(dict.fromkeys(steps))[:MAX_NEXT_STEPS]
+        def make() -> Markup:
+            shown = r.shown(process.steps)
+            # The plan types the shown steps speak for: a block may hold steps for several plan lines.
+            covered = [
+                pt for pt in r.plan_types if pt.slug in process.plan_types and any(_speaks_for(s, pt, r) for s in shown)
+            ]
+            context = {
+                "payer": r.payer,
+                "process": sources.cite_all(shown),
+                "process_plans": covered if len(covered) < len(r.plan_types) else [],
+            }
+            return Markup(self._render("guide/process.html", context, r.page.url))
+
+        return reuse(self._pieces, ("process", r.payer.slug, r.page.reason, r.audience), sources, make)
+
+    def next_steps(self, r: GuideRecords, has_table: bool) -> Markup:
+        """At most MAX_NEXT_STEPS things to do, in order, none repeated; text with placeholders.
+        Rendered once per reason, treatment and whether the page has a criteria table."""
+        key = ("next-steps", r.reason.slug, r.treatment.slug, has_table)
+        return self.fragment(key, "guide/next_steps.html", next_steps=next_steps(r, has_table))
+
+    def reviewed_line(self, r: GuideRecords) -> Markup:
+        """When each record the page shows was last reviewed: once per payer, treatment, plan types and pair."""
+        key = ("reviewed", r.payer.slug, r.treatment.slug, r.page.plan_types, r.pair is not None)
+        return self.fragment(
+            key, "guide/reviewed.html", payer=r.payer, treatment=r.treatment, plan_types=r.plan_types, pair=r.pair
+        )
+
+
+def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
+    """At most MAX_NEXT_STEPS things to do, in order, none repeated; text with placeholders."""
+    documents = "; ".join(lower_first(d) for d in r.treatment.documents[:3])
+    steps = [
+        "Find the date printed on your denial notice and your plan type, then check your last day to appeal above.",
+        r.reason.ask_for,
+        "Ask your doctor for a letter that answers "
+        + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
+        f"Gather your records: {documents}, and the denial letter itself.",
+        "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why.",
+        "Send the appeal the way your notice says, keep a copy, and keep proof of the date it was received.",
+        "If {payer} says no again, ask for the next level listed for your plan type above.",
+    ]
+    return list(dict.fromkeys(steps))[:MAX_NEXT_STEPS]
 
 
 def _speaks_for(fact: Fact, plan_type: PlanType, r: GuideRecords) -> bool:
@@ -269,6 +319,7 @@ def without_first_sentence(markdown: str) -> str:
     return "\n\n".join(p for p in (*parts[1:], rest) if p)
 
 
+@lru_cache(maxsize=4096)
 def first_sentence(markdown: str) -> str:
     """The first sentence of a Markdown text, as plain text."""
     text = _MARKDOWN.sub(lambda m: m.group(1) or "", markdown.strip().split("\n\n")[0])

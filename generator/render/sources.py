@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -20,7 +21,7 @@ class Cited:
     @property
     def mark(self) -> Markup:
         """The source number as a superscript link to the sources list; empty when uncited."""
-        return marks([self])
+        return _mark(self.ref)
 
     def __getattr__(self, name: str) -> object:
         # Templates read the item's own fields (text, value, url...) through the pair.
@@ -58,9 +59,7 @@ class PageSources:
 
     def html(self) -> Markup:
         """The <li> of each source, in number order, each with the id its markers link to."""
-        return Markup(
-            "\n".join(ascii_html(_source_item(n, cite, self.urls.get(cite))) for cite, n in self.numbers.items())
-        )
+        return Markup("\n".join([_source_item(n, cite, self.urls.get(cite)) for cite, n in self.numbers.items()]))
 
 
 def marks(cited: list[Cited]) -> Markup:
@@ -69,10 +68,17 @@ def marks(cited: list[Cited]) -> Markup:
     return Markup(f'<sup class="ref">{",".join(links)}</sup>') if links else Markup("")
 
 
+@lru_cache(maxsize=256)
+def _mark(ref: int) -> Markup:
+    """One source number's superscript: pages use the same few numbers thousands of times."""
+    return marks([Cited(None, ref)])
+
+
+@lru_cache(maxsize=65536)
 def _source_item(number: int, cite: str, url: str | None) -> str:
-    """One <li> of the sources list."""
+    """One <li> of the sources list; sibling guides list the same source under the same number."""
     text = f'<a href="{escape(url)}" rel="nofollow noopener">{escape(cite)}</a>' if url else escape(cite)
-    return f'<li id="s{number}">{text}</li>'
+    return ascii_html(f'<li id="s{number}">{text}</li>')
 
 
 @dataclass(frozen=True, slots=True)
