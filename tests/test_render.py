@@ -362,8 +362,9 @@ def test_long_names_shorten_the_payer_to_its_initials_before_the_treatment_is_cu
 
 
 def test_reused_pieces_give_every_guide_what_rendering_it_alone_gives(content) -> None:
-    # sources.reuse renders the deadline rows and the free help once per key and citation state;
-    # the plain way is a renderer that has seen no other page.
+    # sources.reuse renders the deadline rows, the requirements, the payer's process and the free help
+    # once per key and citation state, and the renderer other partials once per key; the plain way is
+    # a renderer that has seen no other page.
     from generator.plan import plan_pages
     from generator.render.renderer import Renderer
 
@@ -372,7 +373,8 @@ def test_reused_pieces_give_every_guide_what_rendering_it_alone_gives(content) -
     for index in range(len(plan.guides)):
         alone = Renderer(content, plan, ROOT / "templates")
         assert warm.guides.render(index) == alone.guides.render(index), plan.guides[index].url
-    assert any(key[0] == "rights" for key in warm.guides._pieces), "the pieces were reused"
+    reused = {key[0] for key in warm.guides._pieces}
+    assert {"rights", "requirements", "process"} <= reused, f"the pieces were reused: {reused}"
 
 
 def test_a_reused_piece_is_rendered_afresh_where_its_citations_are_already_on_the_page() -> None:
