@@ -52,7 +52,10 @@ def indexed_entry(page: str) -> tuple[str, str] | None:
 
 
 def names(*records: object) -> str:
-    """Every name a person might search for these records by, once each, in order."""
+    """Every name a person might search for these records by, once each, in order.
+
+    Separated by commas, not a middle dot: one non-ASCII character makes the whole page take the
+    slow path of ascii_html (render/environment.py)."""
     found: list[str] = []
     for record in records:
         for attr in ("name", "short_name", "generic_name"):
@@ -61,7 +64,7 @@ def names(*records: object) -> str:
                 found.append(value)
         for attr in ("brand_names", "aliases"):
             found += getattr(record, attr, ())
-    return " · ".join(dict.fromkeys(found))
+    return ", ".join(dict.fromkeys(found))
 
 
 def write_index(site: Path, pages: Iterable[str], language: str, parts: Mapping[str, str]) -> dict[str, str]:
