@@ -5,7 +5,7 @@ outline, next steps and free help. Only facts whose scope matches the page are s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
 
@@ -122,12 +122,10 @@ class GuidePages(PageKind):
             self._pieces,
             ("rights", r.page.plan_types),
             sources,
-            lambda: Markup(
-                self._render(
-                    "guide/rights.html",
-                    {"deadlines": deadline_rows(r.plan_types, sources), "plan_type_url": plan_type_url},
-                    r.page.url,
-                )
+            lambda: self.partial(
+                "guide/rights.html",
+                {"deadlines": deadline_rows(r.plan_types, sources), "plan_type_url": plan_type_url},
+                r,
             ),
         )
 
@@ -141,19 +139,17 @@ class GuidePages(PageKind):
             self._pieces,
             ("help", shown),
             sources,
-            lambda: Markup(self._render("guide/free_help.html", {"help": sources.cite_all(help)}, r.page.url)),
+            lambda: self.partial("guide/free_help.html", {"help": sources.cite_all(help)}, r),
         )
 
     def calc_options(self, r: GuideRecords) -> Markup:
         """The calculator's choice of plan type, one option per deadline row: once per set of plan types."""
-        key = ("calc-options", r.page.plan_types)
-        options = self._pieces.get(key)
-        if options is None:
-            rows = deadline_rows(r.plan_types, PageSources())
-            options = self._pieces[key] = Markup(
-                self._render("guide/calc_options.html", {"deadlines": rows}, r.page.url)
-            )
-        return options
+        return self.once(
+            ("calc-options", r.page.plan_types),
+            lambda: self.partial(
+                "guide/calc_options.html", {"deadlines": deadline_rows(r.plan_types, PageSources())}, r
+            ),
+        )
 
     def answer(self, r: GuideRecords, sources: PageSources) -> Markup:
         """Two sentences for this reason and this treatment: what the denial means here (with the source of
@@ -192,7 +188,7 @@ class GuidePages(PageKind):
                 "criteria": sources.cite_all([f for f in criteria if not f.context]),
                 "background": sources.cite_all([f for f in criteria if f.context]),
             }
-            return Markup(self._render("guide/requirements.html", context, r.page.url))
+            return self.partial("guide/requirements.html", context, r)
 
         key = ("requirements", r.payer.slug, r.treatment.slug, r.page.plan_types)
         return reuse(self._pieces, key, sources, make)
@@ -210,14 +206,14 @@ class GuidePages(PageKind):
 
     def reason_rules(self, r: GuideRecords) -> Markup:
         """Links to the page's plan types whose own rules for this reason differ: those rules live on the
-        plan types' pages (plan_type.html, by reason), and a guide links there."""
-        rules = tuple(pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ())))
-        if not rules:
-            return Markup("")
-        key = ("reason-rules", r.reason.slug, tuple(pt.slug for pt in rules))
-        return self.fragment(
-            key, "guide/reason_rules.html", reason=r.reason, reason_rules=rules, plan_type_url=plan_type_url
-        )
+        plan types' pages (plan_type.html, by reason), and a guide links there. Once per reason and audience."""
+
+        def make() -> Markup:
+            rules = [pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ()))]
+            context = {"reason": r.reason, "reason_rules": rules, "plan_type_url": plan_type_url}
+            return self.partial("guide/reason_rules.html", context, r) if rules else Markup("")
+
+        return self.once(("reason-rules", r.reason.slug, r.audience), make)
 
     def note_html(self, r: GuideRecords, sources: PageSources) -> list[tuple[Markup, Cited]]:
         """The treatment × reason note, a Markdown block per fact that applies, each with its source number."""
@@ -248,22 +244,36 @@ class GuidePages(PageKind):
                 "process": sources.cite_all(shown),
                 "process_plans": covered if len(covered) < len(r.plan_types) else [],
             }
-            return Markup(self._render("guide/process.html", context, r.page.url))
+            return self.partial("guide/process.html", context, r)
 
         return reuse(self._pieces, ("process", r.payer.slug, r.page.reason, r.audience), sources, make)
 
     def next_steps(self, r: GuideRecords, has_table: bool) -> Markup:
-        """At most MAX_NEXT_STEPS things to do, in order, none repeated; text with placeholders.
-        Rendered once per reason, treatment and whether the page has a criteria table."""
-        key = ("next-steps", r.reason.slug, r.treatment.slug, has_table)
-        return self.fragment(key, "guide/next_steps.html", next_steps=next_steps(r, has_table))
+        """At most MAX_NEXT_STEPS things to do (next_steps): once per reason, treatment and whether the page
+        has a criteria table."""
+        return self.once(
+            ("next-steps", r.reason.slug, r.treatment.slug, has_table),
+            lambda: self.partial("guide/next_steps.html", {"next_steps": next_steps(r, has_table)}, r),
+        )
 
     def reviewed_line(self, r: GuideRecords) -> Markup:
         """When each record the page shows was last reviewed: once per payer, treatment, plan types and pair."""
-        key = ("reviewed", r.payer.slug, r.treatment.slug, r.page.plan_types, r.pair is not None)
-        return self.fragment(
-            key, "guide/reviewed.html", payer=r.payer, treatment=r.treatment, plan_types=r.plan_types, pair=r.pair
+        context = {"payer": r.payer, "treatment": r.treatment, "plan_types": r.plan_types, "pair": r.pair}
+        return self.once(
+            ("reviewed", r.payer.slug, r.treatment.slug, r.page.plan_types, r.pair is not None),
+            lambda: self.partial("guide/reviewed.html", context, r),
         )
+
+    def once(self, key: tuple, make: Callable[[], Markup]) -> Markup:
+        """A piece that cites no source, made the first time a page needs it and reused by the rest."""
+        piece = self._pieces.get(key)
+        if piece is None:
+            piece = self._pieces[key] = make()
+        return piece
+
+    def partial(self, name: str, context: dict, r: GuideRecords) -> Markup:
+        """A partial template rendered for this page, as a piece to reuse (ASCII, like every reused piece)."""
+        return Markup(ascii_html(self._render(name, context, r.page.url)))
 
 
 def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
@@ -310,6 +320,7 @@ _MARKDOWN = re.compile(r"\*\*|__|[*_`]|\[([^\]]*)\]\([^)]*\)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z{])")
 
 
+@lru_cache(maxsize=4096)
 def without_first_sentence(markdown: str) -> str:
     """The Markdown after its first sentence, when the first paragraph has more; else all of it."""
     first, _, rest = markdown.strip().partition("\n\n")
