@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .faults import EXPLAINED, Fault, doing
 from .incremental.fingerprints import digest
+from .write import write_file
 
 INDEX_FOLDER = "pagefind"
 """Where the index lives in the site; no record may take this slug (validate.py reserves it)."""
@@ -89,11 +90,8 @@ def write_index(site: Path, pages: Iterable[str], language: str, parts: Mapping[
         source, built = Path(scratch, "pages"), Path(scratch, "index")
         for rel in pages:
             part = parts[rel] if rel in parts else indexed_part((site / rel).read_text("utf-8")) or ""
-            target = source / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(
-                f'<!doctype html><html lang="{html.escape(language)}"><body>{part}</div></body></html>', "utf-8"
-            )
+            page = f'<!doctype html><html lang="{html.escape(language)}"><body>{part}</div></body></html>'
+            write_file(os.path.join(source, rel), page.encode("utf-8"))
         _pagefind(str(source), built)
         _refuse_full(Path(scratch))
         return _copy_index(built, folder, site)
@@ -112,14 +110,16 @@ FULL_BELOW = 1024 * 1024
 def _copy_index(built: Path, folder: Path, site: Path) -> dict[str, str]:
     """Copy Pagefind's files into the site; return each with the fingerprint of its bytes."""
     files = {}
+    prefix = folder.relative_to(site).as_posix()
     with doing("writing the search index", folder):
         for root, _, names in os.walk(built):
+            inside = os.path.relpath(root, built)
+            at = prefix if inside == "." else f"{prefix}/{Path(inside).as_posix()}"
             for name in names:
-                data = Path(root, name).read_bytes()
-                target = folder / Path(root, name).relative_to(built)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                files[target.relative_to(site).as_posix()] = digest(data)
+                with open(os.path.join(root, name), "rb") as f:
+                    data = f.read()
+                write_file(os.path.join(site, at, name), data)
+                files[f"{at}/{name}"] = digest(data)
     return files
 
 

@@ -105,6 +105,13 @@ def _write_bytes(target: str, data: bytes) -> None:
         os.close(fd)
 
 
+def write_file(target: str, data: bytes) -> None:
+    """Write a new file, making its folder first if need be: the way the build writes pages, for the
+    other many small files it writes (the search index)."""
+    _ensure_folder(os.path.dirname(target))
+    _write_bytes(target, data)
+
+
 def _remove_empty_parents(folder: Path, root: Path) -> None:
     while folder != root and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
