@@ -60,12 +60,21 @@ def render_markdown(text: str, heading_shift: int = 1) -> str:
     return _md.renderer.render(tokens, _md.options, {})
 
 
+def may_link(text: str) -> bool:
+    """Whether `text` could hold a link or an image: with raw HTML and linkify off, every link, image and
+    reference definition starts with "[", "![" or "<". Most content text has none, and validation then
+    need not parse it."""
+    return "[" in text or "<" in text
+
+
 def unsafe_links(text: str) -> list[tuple[int, str]]:
     """Links, images and link reference definitions that is_safe_link refuses, with their line offset in `text`.
 
     Rendering shows such a link as plain text; the author should hear about it instead.
     A reference definition is reported where it is written, used or not.
     """
+    if not may_link(text):
+        return []
     env: dict = {}
     found = [(line, href) for _, line, href in _links(_md.parse(text, env)) if not is_safe_link(href)]
     for definition in env.get("references", {}).values():

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from generator.markdown import render_markdown, unsafe_links
+from generator.markdown import may_link, render_markdown, unsafe_links
 from generator.placeholders import fill_html
 from generator.render.environment import make_environment
 from generator.safe_links import is_safe_link
@@ -123,6 +123,17 @@ def test_no_unsafe_href_is_rendered_and_every_dropped_link_is_reported(href: str
     everything = [html.unescape(h) for h in re.findall(r'(?:href|src)="([^"]*)"', permissive.render(text))]
     reported = {h for _, h in unsafe_links(text)}
     assert all(h in rendered or h in reported for h in everything), (everything, rendered, reported)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="[<"), max_size=200))
+def test_text_without_a_bracket_or_angle_holds_no_link_so_validation_skips_its_parse(text: str) -> None:
+    # may_link is the plain way's shortcut: the full parse of such text finds nothing to report.
+    assert not may_link(text)
+    env: dict = {}
+    tokens = MarkdownIt("commonmark", {"html": False}).enable("table").parse(text, env)
+    kinds = {child.type for block in tokens for child in block.children or ()}
+    assert not kinds & {"link_open", "image"} and not env.get("references")
 
 
 # ---- JSON-LD: names are filled into its values before encoding, and the page-wide fill never reaches inside it
