@@ -6,7 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import Audience, Content, Fact, PairNote, Payer, PlanType, Process, Reason, Treatment
+from .model import (
+    Audience,
+    Content,
+    Deadline,
+    Decision,
+    Fact,
+    PairNote,
+    Payer,
+    PlanType,
+    Process,
+    Reason,
+    Step,
+    Treatment,
+)
 from .pages import GuidePage
 
 
@@ -57,3 +70,47 @@ def guide_records(content: Content, page: GuidePage) -> GuideRecords:
     process = payer.process_for(page.reason, page.plan_types, treatment.benefit)
     reason = content.reasons[page.reason]
     return GuideRecords(page, payer, treatment, reason, pair, plan_types, audience, note, process)
+
+
+def row_groups(plan_types: list[PlanType]) -> list[tuple[PlanType, ...]]:
+    """The page's deadline rows: plan types whose first appeal has identical rules share one, in the
+    order of their first plan type (render/deadlines.py shows them, similarity.py weighs them)."""
+    groups: dict[tuple, list[PlanType]] = {}
+    for pt in plan_types:
+        groups.setdefault(_rule_key(pt), []).append(pt)
+    return [tuple(group) for group in groups.values()]
+
+
+def _rule_key(pt: PlanType) -> tuple:
+    """What must be equal for two plan types to share a row: every number and what it counts from."""
+    step = pt.steps[0]
+    nxt = pt.steps[1] if len(pt.steps) > 1 else None
+    return (
+        step.name,
+        _deadline_key(step.file_within),
+        _decision_key(standard_decision(step)),
+        _decision_key(fast_decision(step)),
+        (nxt.name, nxt.who_files, _deadline_key(nxt.file_within)) if nxt else None,
+    )
+
+
+def _deadline_key(d: Deadline | None) -> tuple | None:
+    return (d.value, d.counts_from, d.bound) if d else None
+
+
+def _decision_key(d: Decision | None) -> tuple | None:
+    return (d.kind, d.value, d.counts_from, d.bound) if d else None
+
+
+def standard_decision(step: Step) -> Decision | None:
+    """The decision time a person waiting on a request for care meets first."""
+    for kind in ("pre-service", "standard", "drug", "post-service", "payment"):
+        for d in step.decisions:
+            if d.kind == kind:
+                return d
+    return None
+
+
+def fast_decision(step: Step) -> Decision | None:
+    """The expedited decision time, when the step has one."""
+    return next((d for d in step.decisions if d.kind == "expedited"), None)

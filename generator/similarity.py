@@ -29,14 +29,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from .guide_records import GuideRecords, guide_records
+from .guide_records import GuideRecords, fast_decision, guide_records, row_groups, standard_decision
 from .incremental.fingerprints import hash_parts
 from .incremental.memo import Memo
-from .model import Content
+from .model import Content, PlanType
 from .pages import GuidePage, SitePlan
 from .uniqueness import RARE_SHARE, SHINGLE, NameTokens, name_tokens, shingles
 
-CHROME_SHINGLES = 360
+CHROME_SHINGLES = 344
 """Shingles of a guide's fixed text (headings, the letter outline, the calculator's labels, the fixed
 next steps, the offer): on every guide, so never its own. test_similarity.py measures it on built pages."""
 
@@ -71,8 +71,12 @@ def applying(facts: tuple, r: GuideRecords) -> tuple[int, ...]:
 def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying) -> list[tuple[Key, Callable[[], str]]]:
     """The blocks a guide shows, each with a key shared by every page that shows the same text.
 
-    Each fact, row and free-help entry is a block of its own, so two pages that show most of a note
-    or of the deadline rows share most of its blocks, as they share most of its shingles.
+    Each fact, deadline row (one per group of plan types with identical rules, as the page shows
+    them) and free-help entry is a block of its own, so two pages that show most of a note or of the
+    deadline rows share most of its blocks, as they share most of its shingles. The words a page
+    shows around some records and not others (the policy line, the library sentence, the background
+    intro, the plan-rules links, the process heading) are blocks too; the rest of the fixed text is
+    CHROME_SHINGLES.
     """
     t, p, reason = r.treatment.slug, r.payer.slug, r.reason.slug
     blocks: list[tuple[Key, Callable[[], str]]] = [(("ask", reason), lambda: r.reason.ask_for)]
@@ -80,22 +84,67 @@ def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying) -> l
         blocks += [(("note", t, reason, i), _text(f)) for i, f in r.note]
     else:
         blocks.append((("lede", reason), lambda: r.reason.lede))
-    blocks += [(("row", pt.slug), partial(_row_text, pt)) for pt in r.plan_types]
+    blocks += [(("row", *(pt.slug for pt in group)), partial(_row_text, group)) for group in row_groups(r.plan_types)]
     if r.pair:
         pair = r.pair
-        blocks.append((("pair", p, t), lambda: f"{pair.policy.name}\n{pair.body}"))
+        blocks.append((("pair", p, t), partial(_policy_text, r)))
         blocks += _facts(("pair-criterion", p, t), pair.criteria, shown(pair.criteria, r))
+        governs = [pt for pt in r.plan_types if pt.slug in pair.plan_types]
+        if len(governs) < len(r.plan_types):
+            names = ", ".join(pt.short_name for pt in governs)
+            blocks.append((("governs", *(pt.slug for pt in governs)), lambda: f"It governs {names} only; {_OTHERS}"))
+        criteria = pair.criteria
     else:
         blocks += _facts(("criterion", t), r.treatment.criteria, shown(r.treatment.criteria, r))
-        blocks.append((("library", p), lambda: r.payer.policy_library.name))
+        blocks.append((("library", p), partial(_library_text, r)))
+        criteria = r.treatment.criteria
+    if any(criteria[i].context for i in shown(criteria, r)):
+        blocks.append((("background-intro",), lambda: "Also good to know, though no chart fact answers it:"))
+    rules = [pt for pt in r.plan_types if shown(r.reason.plan_type_notes.get(pt.slug, ()), r)]
+    if rules:
+        blocks.append((("plan-rules", reason, *(pt.slug for pt in rules)), partial(_plan_rules_text, r, rules)))
     pitfall = r.treatment.pitfall
     if pitfall.text and pitfall.applies(r.audience):
         blocks.append((("pitfall", t), _text(pitfall)))
     if r.process:
+        blocks.append((("process-heading", p, *r.page.plan_types), partial(_process_heading, r)))
         blocks += _facts(("process", p, reason), r.process.steps, shown(r.process.steps, r))
     blocks.append((("documents", t), lambda: "; ".join(r.treatment.documents[:3])))
     blocks += _facts(("help",), content.help, shown(content.help, r))
     return blocks
+
+
+# The words around the records that a page shows with some of them and not others: approximately
+# what templates/guide.html and its partials say, so that the build's share follows make check's.
+_OTHERS = "other plan types follow their own rules."
+
+
+def _policy_text(r: GuideRecords) -> str:
+    policy = r.pair.policy
+    line = ", ".join(filter(None, (policy.name, policy.number, policy.effective and f"effective {policy.effective}")))
+    return f"{r.payer.short_name}'s policy: {line}.\n{r.pair.body}"
+
+
+def _library_text(r: GuideRecords) -> str:
+    p, t = r.payer.short_name, r.treatment.short_name
+    return (
+        f"We have not yet read {p}'s own policy for {t}. These are the criteria payers usually apply; "
+        f"ask {p} for the policy it used, which should be in {r.payer.policy_library.name}."
+    )
+
+
+def _plan_rules_text(r: GuideRecords, rules: list[PlanType]) -> str:
+    names = ", ".join(pt.short_name for pt in rules)
+    return f"Rules for {r.reason.name.lower()} denials that differ by plan type: {names}."
+
+
+def _process_heading(r: GuideRecords) -> str:
+    heading = f"How {r.payer.short_name} takes this request"
+    covered = [pt for pt in r.plan_types if pt.slug in r.process.plan_types]
+    if len(covered) < len(r.plan_types):
+        names = ", ".join(pt.short_name for pt in covered)
+        heading += f" For {names} only; other plan types follow the steps their notice gives."
+    return heading
 
 
 def _facts(prefix: Key, facts: tuple, indices: tuple[int, ...]) -> list[tuple[Key, Callable[[], str]]]:
@@ -106,13 +155,17 @@ def _text(fact) -> Callable[[], str]:
     return lambda: f"{getattr(fact, 'name', '')} {fact.text}"
 
 
-def _row_text(pt) -> str:
-    """About the words of a plan type's deadline row: its first step, decision times and next level."""
-    first = pt.steps[0]
-    words = [f"{first.file_within.value if first.file_within else first.name} {pt.short_name}"]
-    words += [f"Decision {d.value}" for d in first.decisions]
-    if len(pt.steps) > 1:
-        words.append(f"Next: {pt.steps[1].name}")
+def _row_text(group: tuple[PlanType, ...]) -> str:
+    """About the words of a deadline row: when to appeal, the plan types it is for, the decision
+    times and the next level (render/deadlines.py, templates/guide/rights.html)."""
+    step = group[0].steps[0]
+    words = [step.file_within.value if step.file_within else step.name, *(pt.short_name for pt in group)]
+    decision, fast = standard_decision(step), fast_decision(step)
+    if decision:
+        words.append(f"Decision {decision.value}" + (f", fast {fast.value}" if fast else ""))
+    if len(group[0].steps) > 1:
+        nxt = group[0].steps[1]
+        words.append(f"Next: {nxt.name}" + (f" within {nxt.file_within.value}" if nxt.file_within else ""))
     return " ".join(words)
 
 

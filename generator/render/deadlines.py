@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Deadline, Decision, PlanType, Step
+from ..guide_records import fast_decision, row_groups, standard_decision
+from ..model import PlanType, Step
 from .sources import Cited, PageSources
 
 
@@ -33,10 +34,7 @@ class DeadlineRow:
 
 def deadline_rows(plan_types: list[PlanType], sources: PageSources) -> list[DeadlineRow]:
     """Rows in the order of their first plan type; plan types with identical rules share one."""
-    groups: dict[tuple, list[PlanType]] = {}
-    for pt in plan_types:
-        groups.setdefault(_rule_key(pt), []).append(pt)
-    return [_row(tuple(group), sources) for group in groups.values()]
+    return [_row(group, sources) for group in row_groups(plan_types)]
 
 
 def _row(group: tuple[PlanType, ...], sources: PageSources) -> DeadlineRow:
@@ -57,38 +55,3 @@ def _row(group: tuple[PlanType, ...], sources: PageSources) -> DeadlineRow:
         next_step=next_step,
         next_within=each(lambda pt: pt.steps[1].file_within if len(pt.steps) > 1 else None),
     )
-
-
-def _rule_key(pt: PlanType) -> tuple:
-    """What must be equal for two plan types to share a row: every number and what it counts from."""
-    step = pt.steps[0]
-    nxt = pt.steps[1] if len(pt.steps) > 1 else None
-    return (
-        step.name,
-        _deadline_key(step.file_within),
-        _decision_key(standard_decision(step)),
-        _decision_key(fast_decision(step)),
-        (nxt.name, nxt.who_files, _deadline_key(nxt.file_within)) if nxt else None,
-    )
-
-
-def _deadline_key(d: Deadline | None) -> tuple | None:
-    return (d.value, d.counts_from, d.bound) if d else None
-
-
-def _decision_key(d: Decision | None) -> tuple | None:
-    return (d.kind, d.value, d.counts_from, d.bound) if d else None
-
-
-def standard_decision(step: Step) -> Decision | None:
-    """The decision time a person waiting on a request for care meets first."""
-    for kind in ("pre-service", "standard", "drug", "post-service", "payment"):
-        for d in step.decisions:
-            if d.kind == kind:
-                return d
-    return None
-
-
-def fast_decision(step: Step) -> Decision | None:
-    """The expedited decision time, when the step has one."""
-    return next((d for d in step.decisions if d.kind == "expedited"), None)
