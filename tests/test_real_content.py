@@ -165,8 +165,12 @@ def test_real_content_the_build_bars_agree_with_the_built_pages(real: Content, t
     assert indexable > 100 and gate.figures["failing"] <= 0.01 * indexable, gate.warnings
     built = {m.url: m.own_share for m in measure_guides({p.url: p.html for p in pages}, real, plan)}
     table = BlockTable(real, plan)
-    close = sum(abs(table.own_share(i) - built[g.url]) <= 0.03 for i, g in enumerate(plan.guides))
+    estimates = {g.url: table.own_share(i) for i, g in enumerate(plan.guides)}
+    close = sum(abs(estimates[url] - built[url]) <= 0.015 for url in estimates)
     assert close >= 0.95 * len(plan.guides)
+    # An estimate above the page's own share is the error that can keep a thin page indexed.
+    worst = max(estimates, key=lambda url: estimates[url] - built[url])
+    assert estimates[worst] - built[worst] <= 0.02, (worst, estimates[worst], built[worst])
 
 
 # ----------------------------------------------------------------------------- editor schemas
