@@ -61,6 +61,7 @@ class Bars:
 
 
 Shown = Callable[[tuple, GuideRecords], tuple[int, ...]]
+Shape = Callable[[GuideRecords], "PageShape"]
 
 
 def applying(facts: tuple, r: GuideRecords) -> tuple[int, ...]:
@@ -68,7 +69,23 @@ def applying(facts: tuple, r: GuideRecords) -> tuple[int, ...]:
     return tuple(i for i, f in enumerate(facts) if f.applies(r.audience))
 
 
-def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying) -> list[tuple[Key, Callable[[], str]]]:
+@dataclass(frozen=True)
+class PageShape:
+    """What a page's plan types make of it: its deadline rows, and the plan types whose own rules for
+    the reason it links to."""
+
+    rows: list[tuple[PlanType, ...]]
+    rules: list[PlanType]
+
+
+def shape_of(r: GuideRecords) -> PageShape:
+    rules = [pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ()))]
+    return PageShape(row_groups(r.plan_types), rules)
+
+
+def page_blocks(
+    content: Content, r: GuideRecords, shown: Shown = applying, shape: Shape = shape_of
+) -> list[tuple[Key, Callable[[], str]]]:
     """The blocks a guide shows, each with a key shared by every page that shows the same text.
 
     Each fact, deadline row (one per group of plan types with identical rules, as the page shows
@@ -79,12 +96,13 @@ def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying) -> l
     CHROME_SHINGLES.
     """
     t, p, reason = r.treatment.slug, r.payer.slug, r.reason.slug
+    page = shape(r)
     blocks: list[tuple[Key, Callable[[], str]]] = [(("ask", reason), lambda: r.reason.ask_for)]
     if r.note:
         blocks += [(("note", t, reason, i), _text(f)) for i, f in r.note]
     else:
         blocks.append((("lede", reason), lambda: r.reason.lede))
-    blocks += [(("row", *(pt.slug for pt in group)), partial(_row_text, group)) for group in row_groups(r.plan_types)]
+    blocks += [(("row", *(pt.slug for pt in group)), partial(_row_text, group)) for group in page.rows]
     if r.pair:
         pair = r.pair
         blocks.append((("pair", p, t), partial(_policy_text, r)))
@@ -100,7 +118,7 @@ def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying) -> l
         criteria = r.treatment.criteria
     if any(criteria[i].context for i in shown(criteria, r)):
         blocks.append((("background-intro",), lambda: "Also good to know, though no chart fact answers it:"))
-    rules = [pt for pt in r.plan_types if shown(r.reason.plan_type_notes.get(pt.slug, ()), r)]
+    rules = page.rules
     if rules:
         blocks.append((("plan-rules", reason, *(pt.slug for pt in rules)), partial(_plan_rules_text, r, rules)))
     pitfall = r.treatment.pitfall
@@ -183,9 +201,10 @@ class BlockTable:
         texts: dict[Key, Callable[[], str]] = {}
         pages: Counter = Counter()
         shown = _ShownOnce() if cached else applying
+        shape = _ShapeOnce() if cached else shape_of
         shingle = partial(_kept_shingles, tokens, _signature(tokens)) if cached else partial(_shingles, tokens=tokens)
         for g in plan.guides:
-            blocks = page_blocks(content, guide_records(content, g), shown)
+            blocks = page_blocks(content, guide_records(content, g), shown, shape)
             keys = tuple(k for k, _ in blocks)
             for key, text in blocks:
                 texts.setdefault(key, text)
@@ -233,6 +252,20 @@ class _ShownOnce:
         found = self.known.get(key)
         if found is None:
             found = self.known[key] = applying(facts, r)
+        return found
+
+
+class _ShapeOnce:
+    """`shape_of`, remembered per reason and audience: a few hundred of them, thousands of pages."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple, PageShape] = {}
+
+    def __call__(self, r: GuideRecords) -> PageShape:
+        key = (r.page.reason, r.audience)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = shape_of(r)
         return found
 
 
