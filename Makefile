@@ -26,8 +26,8 @@ $(VNU): package.json package-lock.json
 build: $(STAMP)  ## build the site into public/
 	$(PY) -m generator build
 
-test: $(STAMP)  ## the tests a newcomer runs often: all but the slow and browser ones (under 90 s on 2 cores)
-	@start=$$(date +%s); $(PY) -m pytest -m "not slow and not browser"; status=$$?; \
+test: $(STAMP)  ## the tests a newcomer runs often: all but the slow and browser ones, one process per core (under 90 s on 2 cores)
+	@start=$$(date +%s); $(PY) -m pytest -m "not slow and not browser" -n auto; status=$$?; \
 	echo "make test: pytest took $$(( $$(date +%s) - start )) s"; exit $$status
 
 test-all: $(BENCH_STAMP)  ## every test: slow ones, the bench, Hugo, the Nu checker, and the browser (Debian's chromium)
