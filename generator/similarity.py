@@ -125,7 +125,10 @@ def page_blocks(
     if pitfall.text and pitfall.applies(r.audience):
         blocks.append((("pitfall", t), _text(pitfall)))
     if r.process:
-        blocks.append((("process-heading", p, *r.page.plan_types), partial(_process_heading, r)))
+        covered = tuple(pt for pt in r.plan_types if pt.slug in r.process.plan_types)
+        some = len(covered) < len(r.plan_types)
+        key = ("process-heading", p, some, *(pt.slug for pt in covered))
+        blocks.append((key, partial(_process_heading, r.payer.short_name, covered if some else ())))
         blocks += _facts(("process", p, reason), r.process.steps, shown(r.process.steps, r))
     blocks.append((("documents", t), lambda: "; ".join(r.treatment.documents[:3])))
     blocks += _facts(("help",), content.help, shown(content.help, r))
@@ -156,11 +159,10 @@ def _plan_rules_text(r: GuideRecords, rules: list[PlanType]) -> str:
     return f"Rules for {r.reason.name.lower()} denials that differ by plan type: {names}."
 
 
-def _process_heading(r: GuideRecords) -> str:
-    heading = f"How {r.payer.short_name} takes this request"
-    covered = [pt for pt in r.plan_types if pt.slug in r.process.plan_types]
-    if len(covered) < len(r.plan_types):
-        names = ", ".join(pt.short_name for pt in covered)
+def _process_heading(payer: str, only: tuple[PlanType, ...]) -> str:
+    heading = f"How {payer} takes this request"
+    if only:
+        names = ", ".join(pt.short_name for pt in only)
         heading += f" For {names} only; other plan types follow the steps their notice gives."
     return heading
 
