@@ -110,16 +110,14 @@ FULL_BELOW = 1024 * 1024
 def _copy_index(built: Path, folder: Path, site: Path) -> dict[str, str]:
     """Copy Pagefind's files into the site; return each with the fingerprint of its bytes."""
     files = {}
-    prefix = folder.relative_to(site).as_posix()
     with doing("writing the search index", folder):
         for root, _, names in os.walk(built):
-            inside = os.path.relpath(root, built)
-            at = prefix if inside == "." else f"{prefix}/{Path(inside).as_posix()}"
             for name in names:
                 with open(os.path.join(root, name), "rb") as f:
                     data = f.read()
-                write_file(os.path.join(site, at, name), data)
-                files[f"{at}/{name}"] = digest(data)
+                rel = (folder / Path(root, name).relative_to(built)).relative_to(site).as_posix()
+                write_file(os.path.join(site, rel), data)
+                files[rel] = digest(data)
     return files
 
 

@@ -202,8 +202,9 @@ class BlockTable:
         self.keys: list[tuple[Key, ...]] = []
         texts: dict[Key, Callable[[], str]] = {}
         pages: Counter = Counter()
-        shown = _ShownOnce() if cached else applying
-        shape = _ShapeOnce() if cached else shape_of
+        # Which facts apply, per list of facts and audience; the rows and rule links, per reason and audience.
+        shown = _Remembered(applying, lambda facts, r: (id(facts), r.audience)) if cached else applying
+        shape = _Remembered(shape_of, lambda r: (r.page.reason, r.audience)) if cached else shape_of
         shingle = partial(_kept_shingles, tokens, _signature(tokens)) if cached else partial(_shingles, tokens=tokens)
         for g in plan.guides:
             blocks = page_blocks(content, guide_records(content, g), shown, shape)
@@ -243,31 +244,19 @@ def _shingles(text: str, tokens: NameTokens) -> frozenset[int]:
     return shingles(_LINK.sub("]", text), tokens)
 
 
-class _ShownOnce:
-    """`applying`, remembered per list of facts and audience: a few hundred audiences, thousands of pages."""
+class _Remembered:
+    """A function of a page, remembered per key: what applies depends on a few hundred audiences, not
+    on each of thousands of pages."""
 
-    def __init__(self) -> None:
-        self.known: dict[tuple[int, object], tuple[int, ...]] = {}
+    def __init__(self, compute: Callable, key: Callable) -> None:
+        self.compute, self.key = compute, key
+        self.known: dict = {}
 
-    def __call__(self, facts: tuple, r: GuideRecords) -> tuple[int, ...]:
-        key = (id(facts), r.audience)
+    def __call__(self, *args):
+        key = self.key(*args)
         found = self.known.get(key)
         if found is None:
-            found = self.known[key] = applying(facts, r)
-        return found
-
-
-class _ShapeOnce:
-    """`shape_of`, remembered per reason and audience: a few hundred of them, thousands of pages."""
-
-    def __init__(self) -> None:
-        self.known: dict[tuple, PageShape] = {}
-
-    def __call__(self, r: GuideRecords) -> PageShape:
-        key = (r.page.reason, r.audience)
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = shape_of(r)
+            found = self.known[key] = self.compute(*args)
         return found
 
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
+from typing import TypeVar
 
 from markupsafe import Markup, escape
 
@@ -24,6 +25,8 @@ from .guide_head import RelatedLinks, breadcrumbs, cta_url, guide_description, g
 from .sources import Cited, PageSources, reuse
 
 MAX_NEXT_STEPS = 7
+
+T = TypeVar("T")
 
 
 class GuidePages(PageKind):
@@ -103,8 +106,9 @@ class GuidePages(PageKind):
         }
         context["requirements"] = self.requirements(r, sources)
         has_table = self.has_table(r)
-        context["letter"] = self.fragment(
-            ("letter", has_table, r.treatment.plural), "guide/letter.html", criteria=has_table, treatment=r.treatment
+        context["letter"] = self.once(
+            ("letter", has_table, r.treatment.plural),
+            lambda: self.partial("guide/letter.html", {"criteria": has_table, "treatment": r.treatment}, r),
         )
         context |= self.angle(r, sources)
         context["next_steps"] = self.next_steps(r, has_table)
@@ -165,10 +169,10 @@ class GuidePages(PageKind):
 
     def has_table(self, r: GuideRecords) -> bool:
         """Whether the page has a criteria table, which the letter outline and the next steps point to."""
-        key = ("has-table", r.payer.slug, r.treatment.slug, r.page.plan_types)
-        if key not in self._pieces:
-            self._pieces[key] = any(not f.context for f in self.criteria(r))
-        return self._pieces[key]
+        return self.once(
+            ("has-table", r.payer.slug, r.treatment.slug, r.page.plan_types),
+            lambda: any(not f.context for f in self.criteria(r)),
+        )
 
     def requirements(self, r: GuideRecords, sources: PageSources) -> Markup:
         """What the payer requires: its named policy and criteria, or the typical criteria, said honestly.
@@ -264,7 +268,7 @@ class GuidePages(PageKind):
             lambda: self.partial("guide/reviewed.html", context, r),
         )
 
-    def once(self, key: tuple, make: Callable[[], Markup]) -> Markup:
+    def once(self, key: tuple, make: Callable[[], T]) -> T:
         """A piece that cites no source, made the first time a page needs it and reused by the rest."""
         piece = self._pieces.get(key)
         if piece is None:
