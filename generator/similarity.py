@@ -225,6 +225,7 @@ class BlockTable:
         self.size = {key: len(found) + joins for key, found in sets.items()}
         self.weight = {CHROME: CHROME_SHINGLES} | self.size
         """Every block's shingles, the fixed text's included: what the near-copy check weighs."""
+        self._written: dict[Key, str] = {}
         self.rare = {}
         for key, found in sets.items():
             rare = sum(1 for s in found if on[s] <= limit)
@@ -238,6 +239,14 @@ class BlockTable:
     def weights(self, index: int) -> dict[Key, int]:
         """A guide's blocks with their shingles, the fixed text included."""
         return {k: self.weight[k] for k in (CHROME, *self.keys[index])}
+
+    def fingerprint(self, index: int, page: GuidePage, thin: bool) -> str:
+        """What the near-copy choice reads of a guide, as text: its payer, reason, own-share failure and
+        blocks with their weights. Each block's part is written once, not once per page that shows it."""
+        if not self._written:
+            self._written = {k: f"{k!r}={w}" for k, w in self.weight.items()}
+        blocks = ",".join([self._written[k] for k in (CHROME, *self.keys[index])])
+        return f"{page.payer}|{page.reason}|{thin}|{blocks}"
 
 
 def _shingles(text: str, tokens: NameTokens) -> frozenset[int]:
@@ -322,7 +331,9 @@ class NearCopyWork:
         requests, pages = {}, {}
         for treatment, indices in members.items():
             listing = [(plan.guides[i], table.weights(i), i in thin) for i in indices]
-            inputs = hash_parts(repr(bars.nearest_max), repr([(g.payer, g.reason, w, t) for g, w, t in listing]))
+            inputs = hash_parts(
+                repr(bars.nearest_max), *(table.fingerprint(i, plan.guides[i], i in thin) for i in indices)
+            )
             name = f"noindex:{treatment}"
             requests[name] = (inputs, partial(_noindex_among, listing, table.weight, bars.nearest_max))
             pages[name] = indices

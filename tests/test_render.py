@@ -415,3 +415,26 @@ def test_a_record_to_gather_reads_as_part_of_the_sentence(item: str, inside: str
     from generator.render.guide import lower_first
 
     assert lower_first(item) == inside
+
+
+def test_templates_render_with_plain_dict_globals_as_with_jinjas_chainmap(content) -> None:
+    # SiteEnvironment.make_globals gives each template one dict where Jinja gives a ChainMap over the
+    # environment's globals; the plain way is Jinja's own.
+    from types import MethodType
+
+    from jinja2 import Environment
+
+    from generator.plan import plan_pages
+    from generator.render.renderer import Renderer
+
+    plan = plan_pages(content)
+    fast = Renderer(content, plan, ROOT / "templates")
+    plain = Renderer(content, plan, ROOT / "templates")
+    plain.env.make_globals = MethodType(Environment.make_globals, plain.env)
+    for index in range(len(plan.guides)):
+        assert fast.guides.render(index) == plain.guides.render(index), plan.guides[index].url
+    for index in range(len(plan.hubs)):  # every site page kind
+        hub = plan.hubs[index]
+        assert fast.hubs.render(hub) == plain.hubs.render(hub), hub.url
+    assert type(fast.template("guide.html").globals) is dict
+    assert type(plain.template("guide.html").globals) is not dict

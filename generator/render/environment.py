@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import MutableMapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2.compiler
 import markupsafe
@@ -77,6 +79,15 @@ class SiteEnvironment(Environment):
     escape_output = staticmethod(escape_output)
     path_prefix = ""
     """The base URL's path, which the `href` filter puts before every root-relative link."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict, where Jinja keeps a ChainMap over the environment's.
+
+        Every render copies its template's globals into the new context, and copying a ChainMap
+        walks both maps key by key: 8% of a guide's render time. The ChainMap would show a global
+        added after the template loaded; make_environment adds them all before any template loads.
+        """
+        return {**self.globals, **(d or {})}
 
 
 @pass_context
