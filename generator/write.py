@@ -112,10 +112,24 @@ def write_file(target: str, data: bytes) -> None:
     _write_bytes(target, data)
 
 
-def _remove_empty_parents(folder: Path, root: Path) -> None:
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+def _remove_empty_folders(folders: set[Path], root: Path) -> None:
+    """Remove those of `folders` left empty, and the parents that leaves empty, up to `root`.
+
+    Each folder is looked at once, deepest first, and only for its first entry: listing the search
+    index's folder once per file removed from it took half a minute at 10,000 pages."""
+    below = {parent for folder in folders for parent in (folder, *folder.parents) if parent.is_relative_to(root)}
+    for folder in sorted(below - {root}, key=lambda f: len(f.parts), reverse=True):
+        if _is_empty(folder):
+            folder.rmdir()
+
+
+def _is_empty(folder: Path) -> bool:
+    """Whether `folder` is an empty folder (False when it is gone or not a folder)."""
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 class Batch:
@@ -154,10 +168,10 @@ class Batch:
             return {}
         # From here until the new manifest is written the folder's files are not vouched for.
         (folder / MANIFEST).unlink()
-        for rel in sorted(set(kept) - wanted):
-            target = self.site / rel
-            target.unlink(missing_ok=True)
-            _remove_empty_parents(target.parent, self.site)
+        gone = sorted(set(kept) - wanted)
+        for rel in gone:
+            (self.site / rel).unlink(missing_ok=True)
+        _remove_empty_folders({(self.site / rel).parent for rel in gone}, self.site)
         return kept
 
     def keep(self, rel: str) -> bool:

@@ -285,3 +285,32 @@ def test_an_interrupt_just_after_the_switch_keeps_the_new_build(
     monkeypatch.setattr(write, "FAULTS", None)
     assert os.readlink(out).endswith("/b/site") and slot_path(out, "b").joinpath(MANIFEST).is_file()
     assert build(FIXTURE, out, workers=1, base_url="https://other.example.org").written == 0
+
+
+def test_a_build_after_the_output_link_was_deleted_reuses_its_folder_and_checks_each_folder_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `rm -rf public` leaves the builds beside it: the next build reuses the old folder, removing the
+    # files it no longer wants (the search index's, which it writes afresh) and the folders they leave
+    # empty, looking at each folder once rather than once per file removed from it.
+    out = tmp_path / "public"
+    first = fresh(FIXTURE, out)
+    os.unlink(out)
+    looked: list[Path] = []
+    is_empty = write._is_empty
+    monkeypatch.setattr(write, "_is_empty", lambda folder: looked.append(folder) or is_empty(folder))
+    build(FIXTURE, out, workers=1)
+    assert tree_digest(out) == first
+    assert looked and len(looked) == len(set(looked))
+    assert any(folder.name == "fragment" for folder in looked), (
+        "the search index's files were removed and written again"
+    )
+
+
+def test_folders_left_empty_are_removed_up_to_the_site_and_no_further(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for folder in ("a/b/c", "a/d", "e/f"):
+        (site / folder).mkdir(parents=True)
+    (site / "a/d/kept.html").write_text("x", "utf-8")
+    write._remove_empty_folders({site / "a/b/c", site / "e/f", site / "gone/already"}, site)
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*")) == ["a", "a/d", "a/d/kept.html"]
