@@ -234,19 +234,23 @@ class BlockTable:
     def own_share(self, index: int) -> float:
         """The share of a guide's shingles found on at most 1% of guides."""
         keys = self.keys[index]
-        return sum(self.rare[k] for k in keys) / (CHROME_SHINGLES + sum(self.size[k] for k in keys))
+        return sum(map(self.rare.__getitem__, keys)) / (CHROME_SHINGLES + sum(map(self.size.__getitem__, keys)))
 
     def weights(self, index: int) -> dict[Key, int]:
         """A guide's blocks with their shingles, the fixed text included."""
-        return {k: self.weight[k] for k in (CHROME, *self.keys[index])}
+        keys = (CHROME, *self.keys[index])
+        return dict(zip(keys, map(self.weight.__getitem__, keys), strict=True))
 
     def fingerprint(self, index: int, page: GuidePage, thin: bool) -> str:
-        """What the near-copy choice reads of a guide, as text: its payer, reason, own-share failure and
+        """What the near-copy choice reads of a guide, as text: its payer and reason, and either that it
+        is thin (under the own-share bar: never kept or compared, so its blocks do not count) or its
         blocks with their weights. Each block's part is written once, not once per page that shows it."""
+        if thin:
+            return f"{page.payer}|{page.reason}|thin"
         if not self._written:
             self._written = {k: f"{k!r}={w}" for k, w in self.weight.items()}
-        blocks = ",".join([self._written[k] for k in (CHROME, *self.keys[index])])
-        return f"{page.payer}|{page.reason}|{thin}|{blocks}"
+        blocks = ",".join(map(self._written.__getitem__, (CHROME, *self.keys[index])))
+        return f"{page.payer}|{page.reason}|{blocks}"
 
 
 def _shingles(text: str, tokens: NameTokens) -> frozenset[int]:
@@ -330,7 +334,8 @@ class NearCopyWork:
             members[g.treatment].append(i)
         requests, pages = {}, {}
         for treatment, indices in members.items():
-            listing = [(plan.guides[i], table.weights(i), i in thin) for i in indices]
+            # A thin page is never kept and never compared (_noindex_among), so its blocks do not count.
+            listing = [(plan.guides[i], {} if i in thin else table.weights(i), i in thin) for i in indices]
             inputs = hash_parts(
                 repr(bars.nearest_max), *(table.fingerprint(i, plan.guides[i], i in thin) for i in indices)
             )
