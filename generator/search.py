@@ -143,7 +143,8 @@ def scratch_folder(pages: int) -> str | None:
 
 PAGEFIND_MALLOC = "thp:always,metadata_thp:always"
 """Pagefind's allocator (jemalloc, read from _RJEM_MALLOC_CONF) on huge pages where the kernel allows
-them: indexing 10,000 small pages otherwise takes some 480,000 page faults. The index is the same."""
+them: it allocates and frees hundreds of megabytes for thousands of small pages, and on small pages
+each first touch is a page fault. The index is the same."""
 
 
 def _pagefind(source: str, folder: Path, malloc: str | None = PAGEFIND_MALLOC) -> None:

@@ -115,8 +115,9 @@ def write_file(target: str, data: bytes) -> None:
 def _remove_empty_folders(folders: set[Path], root: Path) -> None:
     """Remove those of `folders` left empty, and the parents that leaves empty, up to `root`.
 
-    Each folder is looked at once, deepest first, and only for its first entry: listing the search
-    index's folder once per file removed from it took half a minute at 10,000 pages."""
+    Each folder is looked at once, deepest first, and only for its first entry: listing a folder
+    once per file removed from it grows with the square of its files (the search index holds one
+    per page)."""
     below = {parent for folder in folders for parent in (folder, *folder.parents) if parent.is_relative_to(root)}
     for folder in sorted(below - {root}, key=lambda f: len(f.parts), reverse=True):
         if _is_empty(folder):

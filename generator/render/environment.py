@@ -84,8 +84,8 @@ class SiteEnvironment(Environment):
         """A template's globals as one plain dict, where Jinja keeps a ChainMap over the environment's.
 
         Every render copies its template's globals into the new context, and copying a ChainMap
-        walks both maps key by key: 8% of a guide's render time. The ChainMap would show a global
-        added after the template loaded; make_environment adds them all before any template loads.
+        walks both maps key by key, where a dict is copied in one step. The ChainMap would show a
+        global added after the template loaded; make_environment adds them all before any loads.
         """
         return {**self.globals, **(d or {})}
 
