@@ -112,10 +112,12 @@ def _copy_index(built: Path, folder: Path, site: Path) -> dict[str, str]:
     files = {}
     with doing("writing the search index", folder):
         for root, _, names in os.walk(built):
+            # Each folder's site path once, not a path parsed per file (one per page).
+            at = (folder / Path(root).relative_to(built)).relative_to(site).as_posix()
             for name in names:
                 with open(os.path.join(root, name), "rb") as f:
                     data = f.read()
-                rel = (folder / Path(root, name).relative_to(built)).relative_to(site).as_posix()
+                rel = f"{at}/{name}"
                 write_file(os.path.join(site, rel), data)
                 files[rel] = digest(data)
     return files

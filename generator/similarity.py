@@ -27,7 +27,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 from .guide_records import GuideRecords, fast_decision, guide_records, row_groups, standard_decision
 from .incremental.fingerprints import hash_parts
@@ -225,7 +225,6 @@ class BlockTable:
         self.size = {key: len(found) + joins for key, found in sets.items()}
         self.weight = {CHROME: CHROME_SHINGLES} | self.size
         """Every block's shingles, the fixed text's included: what the near-copy check weighs."""
-        self._written: dict[Key, str] = {}
         self.rare = {}
         for key, found in sets.items():
             rare = sum(1 for s in found if on[s] <= limit)
@@ -247,10 +246,12 @@ class BlockTable:
         blocks with their weights. Each block's part is written once, not once per page that shows it."""
         if thin:
             return f"{page.payer}|{page.reason}|thin"
-        if not self._written:
-            self._written = {k: f"{k!r}={w}" for k, w in self.weight.items()}
         blocks = ",".join(map(self._written.__getitem__, (CHROME, *self.keys[index])))
         return f"{page.payer}|{page.reason}|{blocks}"
+
+    @cached_property
+    def _written(self) -> dict[Key, str]:
+        return {k: f"{k!r}={w}" for k, w in self.weight.items()}
 
 
 def _shingles(text: str, tokens: NameTokens) -> frozenset[int]:
@@ -336,9 +337,8 @@ class NearCopyWork:
         for treatment, indices in members.items():
             # A thin page is never kept and never compared (_noindex_among), so its blocks do not count.
             listing = [(plan.guides[i], {} if i in thin else table.weights(i), i in thin) for i in indices]
-            inputs = hash_parts(
-                repr(bars.nearest_max), *(table.fingerprint(i, plan.guides[i], i in thin) for i in indices)
-            )
+            prints = (table.fingerprint(i, g, t) for i, (g, _, t) in zip(indices, listing, strict=True))
+            inputs = hash_parts(repr(bars.nearest_max), *prints)
             name = f"noindex:{treatment}"
             requests[name] = (inputs, partial(_noindex_among, listing, table.weight, bars.nearest_max))
             pages[name] = indices
