@@ -25,6 +25,9 @@ whose values builds fails, unless ALLOWED_INVALID lists it with the error it giv
 An edit whose incremental build differs from the clean one is a bug in the outputs' keys: it
 goes into XFAIL with what differs, until the generator is fixed.
 
+Each field of each kind of file runs in `make test` once (its first case); the same field in
+other files and list items runs with the slow tests.
+
 The edited file is written back with yaml.safe_dump, which changes its layout but none of its
 other values (test_rewriting_a_file_unedited_changes_no_output checks that).
 """
@@ -392,13 +395,28 @@ def content(scratch: Path):
         shutil.copyfile(FIXTURE / rel, folder / rel)
 
 
+def shape(case: Case) -> tuple:
+    """What a case edits, whatever file and list item: the kind of file, the field's keys, the action."""
+    parts = case.file.split("/")
+    kind = parts[0] if len(parts) > 1 else case.file
+    if len(parts) > 2:
+        kind += "/pair"
+    return kind, tuple(step for step in case.where if isinstance(step, str)), case.action
+
+
 def params() -> list:
-    return [
-        pytest.param(case, id=case.id, marks=[pytest.mark.xfail(strict=True, reason=XFAIL[case.id])])
-        if case.id in XFAIL
-        else pytest.param(case, id=case.id)
-        for case in CASES
-    ]
+    """Every case; the first of each shape runs in `make test`, its repeats in other files and list
+    items only with the slow tests (`make test-all`, CI): two fixture builds a case, and the repeats
+    were more than half of `make test`'s time."""
+    seen: set[tuple] = set()
+    found = []
+    for case in CASES:
+        marks = [] if shape(case) not in seen else [pytest.mark.slow]
+        seen.add(shape(case))
+        if case.id in XFAIL:
+            marks.append(pytest.mark.xfail(strict=True, reason=XFAIL[case.id]))
+        found.append(pytest.param(case, id=case.id, marks=marks))
+    return found
 
 
 @pytest.mark.parametrize("case", params())
