@@ -78,48 +78,44 @@ def write_index(site: Path, pages: Iterable[str], language: str, parts: Mapping[
     a folder made for it: only what each page indexes, written in sorted order every time, which also
     spares it reading whole pages.
 
-    Pagefind exits 0 when the disk fills under it, leaving files cut short or missing. So it writes the
-    index into the scratch folder, which must still have room afterwards, and the index is copied into
-    the site from here, where a full disk is an error like any other write of the build.
+    Pagefind writes into the new build's folder, which is published only if the build succeeds. It
+    exits 0 when the disk fills under it, leaving files cut short or missing, so a disk left without
+    room afterwards refuses the build.
     """
     folder = site / INDEX_FOLDER
     if folder.exists():
         shutil.rmtree(folder)
     pages = sorted(pages)
     with tempfile.TemporaryDirectory(prefix="search-", dir=scratch_folder(len(pages))) as scratch:
-        source, built = Path(scratch, "pages"), Path(scratch, "index")
         for rel in pages:
             part = parts[rel] if rel in parts else indexed_part((site / rel).read_text("utf-8")) or ""
             page = f'<!doctype html><html lang="{html.escape(language)}"><body>{part}</div></body></html>'
-            write_file(os.path.join(source, rel), page.encode("utf-8"))
-        _pagefind(str(source), built)
-        _refuse_full(Path(scratch))
-        return _copy_index(built, folder, site)
+            write_file(os.path.join(scratch, rel), page.encode("utf-8"))
+        _pagefind(scratch, folder)
+    _refuse_full(folder)
+    return _fingerprints(folder, site)
 
 
-def _refuse_full(scratch: Path) -> None:
-    room = os.statvfs(scratch)
+def _refuse_full(folder: Path) -> None:
+    room = os.statvfs(folder)
     if room.f_bavail * room.f_frsize < FULL_BELOW:
-        raise Fault(scratch, "writing the search index with Pagefind", EXPLAINED[errno.ENOSPC])
+        raise Fault(folder, "writing the search index with Pagefind", EXPLAINED[errno.ENOSPC])
 
 
 FULL_BELOW = 1024 * 1024
-"""Free bytes below which the scratch folder counts as full after Pagefind: it may have run out and said nothing."""
+"""Free bytes below which the disk counts as full after Pagefind: it may have run out and said nothing."""
 
 
-def _copy_index(built: Path, folder: Path, site: Path) -> dict[str, str]:
-    """Copy Pagefind's files into the site; return each with the fingerprint of its bytes."""
+def _fingerprints(folder: Path, site: Path) -> dict[str, str]:
+    """Each of Pagefind's files, by its path in the site, with the fingerprint of its bytes."""
     files = {}
-    with doing("writing the search index", folder):
-        for root, _, names in os.walk(built):
+    with doing("reading the search index", folder):
+        for root, _, names in os.walk(folder):
             # Each folder's site path once, not a path parsed per file (one per page).
-            at = (folder / Path(root).relative_to(built)).relative_to(site).as_posix()
+            at = Path(root).relative_to(site).as_posix()
             for name in names:
                 with open(os.path.join(root, name), "rb") as f:
-                    data = f.read()
-                rel = f"{at}/{name}"
-                write_file(os.path.join(site, rel), data)
-                files[rel] = digest(data)
+                    files[f"{at}/{name}"] = digest(f.read())
     return files
 
 
