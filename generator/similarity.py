@@ -32,7 +32,7 @@ from functools import cached_property, partial
 from .guide_records import GuideRecords, fast_decision, guide_records, row_groups, standard_decision
 from .incremental.fingerprints import hash_parts
 from .incremental.memo import Memo
-from .model import Content, PlanType
+from .model import Audience, Content, PlanType
 from .pages import GuidePage, SitePlan
 from .uniqueness import RARE_SHARE, SHINGLE, NameTokens, name_tokens, shingles
 
@@ -83,9 +83,10 @@ def shape_of(r: GuideRecords) -> PageShape:
     return PageShape(row_groups(r.plan_types), rules)
 
 
-def page_blocks(
-    content: Content, r: GuideRecords, shown: Shown = applying, shape: Shape = shape_of
-) -> list[tuple[Key, Callable[[], str]]]:
+Blocks = list[tuple[Key, Callable[[], str]]]
+
+
+def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying, shape: Shape = shape_of) -> Blocks:
     """The blocks a guide shows, each with a key shared by every page that shows the same text.
 
     Each fact, deadline row (one per group of plan types with identical rules, as the page shows
@@ -95,14 +96,26 @@ def page_blocks(
     intro, the plan-rules links, the process heading) are blocks too; the rest of the fixed text is
     CHROME_SHINGLES.
     """
-    t, p, reason = r.treatment.slug, r.payer.slug, r.reason.slug
-    page = shape(r)
-    blocks: list[tuple[Key, Callable[[], str]]] = [(("ask", reason), lambda: r.reason.ask_for)]
+    return [block for _, part in PARTS for block in part(content, r, shown, shape)]
+
+
+def _opening(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+    t, reason = r.treatment.slug, r.reason.slug
+    blocks: Blocks = [(("ask", reason), lambda: r.reason.ask_for)]
     if r.note:
         blocks += [(("note", t, reason, i), _text(f)) for i, f in r.note]
     else:
         blocks.append((("lede", reason), lambda: r.reason.lede))
-    blocks += [(("row", *(pt.slug for pt in group)), partial(_row_text, group)) for group in page.rows]
+    return blocks
+
+
+def _rows(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+    return [(("row", *(pt.slug for pt in group)), partial(_row_text, group)) for group in shape(r).rows]
+
+
+def _policy(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+    t, p = r.treatment.slug, r.payer.slug
+    blocks: Blocks = []
     if r.pair:
         pair = r.pair
         blocks.append((("pair", p, t), partial(_policy_text, r)))
@@ -118,21 +131,50 @@ def page_blocks(
         criteria = r.treatment.criteria
     if any(criteria[i].context for i in shown(criteria, r)):
         blocks.append((("background-intro",), lambda: "Also good to know, though no chart fact answers it:"))
-    rules = page.rules
-    if rules:
-        blocks.append((("plan-rules", reason, *(pt.slug for pt in rules)), partial(_plan_rules_text, r, rules)))
-    pitfall = r.treatment.pitfall
-    if pitfall.text and pitfall.applies(r.audience):
-        blocks.append((("pitfall", t), _text(pitfall)))
-    if r.process:
-        covered = tuple(pt for pt in r.plan_types if pt.slug in r.process.plan_types)
-        some = len(covered) < len(r.plan_types)
-        key = ("process-heading", p, some, *(pt.slug for pt in covered))
-        blocks.append((key, partial(_process_heading, r.payer.short_name, covered if some else ())))
-        blocks += _facts(("process", p, reason), r.process.steps, shown(r.process.steps, r))
-    blocks.append((("documents", t), lambda: "; ".join(r.treatment.documents[:3])))
-    blocks += _facts(("help",), content.help, shown(content.help, r))
     return blocks
+
+
+def _rules(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+    rules = shape(r).rules
+    if not rules:
+        return []
+    return [(("plan-rules", r.reason.slug, *(pt.slug for pt in rules)), partial(_plan_rules_text, r, rules))]
+
+
+def _pitfall(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+    pitfall = r.treatment.pitfall
+    return [(("pitfall", r.treatment.slug), _text(pitfall))] if pitfall.text and pitfall.applies(r.audience) else []
+
+
+def _process(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+    if not r.process:
+        return []
+    p = r.payer.slug
+    covered = tuple(pt for pt in r.plan_types if pt.slug in r.process.plan_types)
+    some = len(covered) < len(r.plan_types)
+    key = ("process-heading", p, some, *(pt.slug for pt in covered))
+    blocks: Blocks = [(key, partial(_process_heading, r.payer.short_name, covered if some else ()))]
+    return blocks + _facts(("process", p, r.reason.slug), r.process.steps, shown(r.process.steps, r))
+
+
+def _closing(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+    documents = r.treatment.documents
+    blocks: Blocks = [(("documents", r.treatment.slug), lambda: "; ".join(documents[:3]))]
+    return blocks + _facts(("help",), content.help, shown(content.help, r))
+
+
+PARTS: tuple[tuple[Callable[[GuidePage, GuideRecords, int], tuple], Callable[..., Blocks]], ...] = (
+    (lambda g, r, audience: (g.treatment, g.reason, *(i for i, _ in r.note)), _opening),
+    (lambda g, r, audience: g.plan_types, _rows),
+    (lambda g, r, audience: (g.payer, g.treatment, audience), _policy),
+    (lambda g, r, audience: (g.reason, audience), _rules),
+    (lambda g, r, audience: (g.treatment, audience), _pitfall),
+    (lambda g, r, audience: (g.payer, g.reason, audience), _process),
+    (lambda g, r, audience: (g.treatment, audience), _closing),
+)
+"""A page's blocks in order, in parts, each with what decides its blocks: the page's slugs, its plan
+types, the note's facts that apply, or who the page speaks to (an audience's number). Pages that
+agree on that show the same blocks there."""
 
 
 # The words around the records that a page shows with some of them and not others: approximately
@@ -192,27 +234,20 @@ def _row_text(group: tuple[PlanType, ...]) -> str:
 class BlockTable:
     """Every guide's blocks, and each distinct block's shingles and rare shingles.
 
-    With `cached` (the default), which facts apply is worked out once per list and audience, not once
-    per page, and a block's shingles are kept between builds in this process (the preview builds after
-    every edit, and most texts did not change). `cached=False` is the plain way; a test holds them equal.
+    With `cached` (the default), each part of a page's blocks (PARTS) is listed once for all the pages
+    it decides alike, which facts apply is worked out once per list and audience, and a block's
+    shingles are kept between builds in this process (the preview builds after every edit, and most
+    texts did not change). `cached=False` is the plain way, page_blocks for every page; a test holds
+    them equal.
     """
 
     def __init__(self, content: Content, plan: SitePlan, cached: bool = True) -> None:
         tokens = name_tokens(content)
         self.keys: list[tuple[Key, ...]] = []
-        texts: dict[Key, Callable[[], str]] = {}
-        pages: Counter = Counter()
-        # Which facts apply, per list of facts and audience; the rows and rule links, per reason and audience.
-        shown = _Remembered(applying, lambda facts, r: (id(facts), r.audience)) if cached else applying
-        shape = _Remembered(shape_of, lambda r: (r.page.reason, r.audience)) if cached else shape_of
+        """Each guide's blocks, in plan order."""
+        list_blocks = self._list_by_parts if cached else self._list_plainly
+        texts, pages = list_blocks(content, plan)
         shingle = partial(_kept_shingles, tokens, _signature(tokens)) if cached else partial(_shingles, tokens=tokens)
-        for g in plan.guides:
-            blocks = page_blocks(content, guide_records(content, g), shown, shape)
-            keys = tuple(k for k, _ in blocks)
-            for key, text in blocks:
-                texts.setdefault(key, text)
-            pages.update(keys)
-            self.keys.append(keys)
         sets = {key: shingle(text()) for key, text in texts.items()}
         on: Counter = Counter()
         for key, found in sets.items():
@@ -229,6 +264,51 @@ class BlockTable:
         for key, found in sets.items():
             rare = sum(1 for s in found if on[s] <= limit)
             self.rare[key] = rare + joins if 2 * rare > len(found) else rare
+
+    def _list_plainly(self, content: Content, plan: SitePlan) -> tuple[dict[Key, Callable[[], str]], Counter]:
+        """Every guide's blocks into self.keys; each block's text (from the first page that shows it),
+        and how many pages show it."""
+        texts: dict[Key, Callable[[], str]] = {}
+        pages: Counter = Counter()
+        for g in plan.guides:
+            blocks = page_blocks(content, guide_records(content, g))
+            keys = tuple(k for k, _ in blocks)
+            for key, text in blocks:
+                texts.setdefault(key, text)
+            pages.update(keys)
+            self.keys.append(keys)
+        return texts, pages
+
+    def _list_by_parts(self, content: Content, plan: SitePlan) -> tuple[dict[Key, Callable[[], str]], Counter]:
+        """What _list_plainly gives, each part listed once per distinct value of what decides it: a
+        few thousand parts, not one per part of each of thousands of pages."""
+        # Which facts apply, per list of facts and audience; the rows and rule links, per reason and audience.
+        shown = _Remembered(applying, lambda facts, r: (id(facts), r.audience))
+        shape = _Remembered(shape_of, lambda r: (r.page.reason, r.audience))
+        texts: dict[Key, Callable[[], str]] = {}
+        audiences: dict[Audience, int] = {}
+        parts: dict[tuple, tuple[Key, ...]] = {}
+        used: Counter = Counter()
+        for g in plan.guides:
+            r = guide_records(content, g)
+            audience = audiences.setdefault(r.audience, len(audiences))
+            keys: tuple[Key, ...] = ()
+            for n, (decides, part) in enumerate(PARTS):
+                at = (n, decides(g, r, audience))
+                found = parts.get(at)
+                if found is None:
+                    blocks = part(content, r, shown, shape)
+                    for key, text in blocks:
+                        texts.setdefault(key, text)
+                    found = parts[at] = tuple(k for k, _ in blocks)
+                used[at] += 1
+                keys += found
+            self.keys.append(keys)
+        pages: Counter = Counter()
+        for at, times in used.items():
+            for key in parts[at]:
+                pages[key] += times
+        return texts, pages
 
     def own_share(self, index: int) -> float:
         """The share of a guide's shingles found on at most 1% of guides."""

@@ -150,6 +150,14 @@ def test_real_content_windowed_near_copy_detection_matches_brute_force(real: Con
     assert choose_noindex(bars, real, plan) == brute_force(bars, real, plan)
 
 
+def test_real_content_block_table_listed_by_parts_is_the_plain_one(real: Content) -> None:
+    # The cached table lists each part of a page's blocks once per value of what decides it
+    # (similarity.PARTS); the fixture has too few guides for many parts to repeat.
+    plan = plan_pages(real)
+    plain, cached = BlockTable(real, plan, cached=False), BlockTable(real, plan)
+    assert (cached.keys, cached.weight, cached.rare) == (plain.keys, plain.weight, plain.rare)
+
+
 @pytest.mark.slow
 def test_real_content_the_build_bars_agree_with_the_built_pages(real: Content, tmp_path: Path) -> None:
     # The build decides noindex from the blocks it plans (similarity.py); make check measures the
