@@ -1,5 +1,5 @@
 """The real site in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never
-`playwright install`): the first phone screen, no sideways scroll, the deadline calculator's dates
+`playwright install`): the first phone screen, three people with different plans on one guide, no sideways scroll, the deadline calculator's dates
 in two time zones and with JavaScript off, print, the Content-Security-Policy and axe-core.
 
 Marked `browser` (and slow: they build the real site), so `make test` skips them and `make test-all`
@@ -178,6 +178,33 @@ def test_the_calculator_gives_the_rule_s_dates_in_any_time_zone(browser, site, z
         page.goto(base + url)
         assert calculate(page, plan_type, notice, filed, decided) == expected, (url, plan_type, notice)
     context.close()
+
+
+# Three people denied Keytruda by Aetna, each with a different plan, open the same guide on a phone
+# with a notice dated 31 January 2026. Each finds the row for their plan on the first screen, reads
+# its appeal window there, and the calculator gives the last day the rule gives (hand-counted):
+THREE_PEOPLE = [
+    # 42 CFR 422.582(b): 65 days from the notice's date: 28 Feb +28, 31 Mar +59, 6 Apr +65.
+    ("medicare-advantage", "65 days", "2026-04-06"),
+    # 29 CFR 2560.503-1(h)(3)(i): at least 180 days: 31 Mar +59, 30 Apr +89, 31 May +120, 30 Jun +150, 30 Jul +180.
+    ("employer-insured", "180 days", "2026-07-30"),
+    # 42 CFR 438.402(c)(2)(ii): 60 days: 28 Feb +28, 31 Mar +59, 1 Apr +60.
+    ("medicaid-managed-care", "60 days", "2026-04-01"),
+]
+
+
+def test_three_people_find_their_last_day_on_the_first_screen_of_one_guide(browser, site) -> None:
+    base, _ = site
+    page = browser.new_page(viewport=PHONE)
+    page.goto(base + "/aetna/keytruda/not-medically-necessary/")
+    for plan_type, window, last_day in THREE_PEOPLE:
+        row = page.locator(f'.deadline-row[data-plan-type~="{plan_type}"]')
+        box = row.bounding_box()
+        assert box and box["y"] + box["height"] <= PHONE["height"], plan_type
+        assert window in row.inner_text(), (plan_type, row.inner_text())
+        page.evaluate("window.scrollTo(0, 0)")
+        assert calculate(page, plan_type, "2026-01-31", None, None)[:1] == [last_day], plan_type
+        page.evaluate("window.scrollTo(0, 0)")
 
 
 def test_a_maximum_a_state_may_shorten_prints_no_date_and_a_future_notice_is_refused(browser, site) -> None:
