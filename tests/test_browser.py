@@ -1,6 +1,7 @@
 """The real site in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never
-`playwright install`): the first phone screen, three people with different plans on one guide, no sideways scroll, the deadline calculator's dates
-in two time zones and with JavaScript off, print, the Content-Security-Policy and axe-core.
+`playwright install`): the first phone screen, three people with different plans on one guide, no
+sideways scroll, the deadline calculator's dates in two time zones and with JavaScript off, print,
+the Content-Security-Policy and axe-core.
 
 Marked `browser` (and slow: they build the real site), so `make test` skips them and `make test-all`
 and CI run them. Screenshots are kept under the test's temporary folder, not committed.
