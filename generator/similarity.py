@@ -61,7 +61,6 @@ class Bars:
 
 
 Shown = Callable[[tuple, GuideRecords], tuple[int, ...]]
-Shape = Callable[[GuideRecords], "PageShape"]
 
 
 def applying(facts: tuple, r: GuideRecords) -> tuple[int, ...]:
@@ -69,24 +68,10 @@ def applying(facts: tuple, r: GuideRecords) -> tuple[int, ...]:
     return tuple(i for i, f in enumerate(facts) if f.applies(r.audience))
 
 
-@dataclass(frozen=True)
-class PageShape:
-    """What a page's plan types make of it: its deadline rows, and the plan types whose own rules for
-    the reason it links to."""
-
-    rows: list[tuple[PlanType, ...]]
-    rules: list[PlanType]
-
-
-def shape_of(r: GuideRecords) -> PageShape:
-    rules = [pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ()))]
-    return PageShape(row_groups(r.plan_types), rules)
-
-
 Blocks = list[tuple[Key, Callable[[], str]]]
 
 
-def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying, shape: Shape = shape_of) -> Blocks:
+def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying) -> Blocks:
     """The blocks a guide shows, each with a key shared by every page that shows the same text.
 
     Each fact, deadline row (one per group of plan types with identical rules, as the page shows
@@ -96,10 +81,10 @@ def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying, shap
     intro, the plan-rules links, the process heading) are blocks too; the rest of the fixed text is
     CHROME_SHINGLES.
     """
-    return [block for _, part in PARTS for block in part(content, r, shown, shape)]
+    return [block for _, part in PARTS for block in part(content, r, shown)]
 
 
-def _opening(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     t, reason = r.treatment.slug, r.reason.slug
     blocks: Blocks = [(("ask", reason), lambda: r.reason.ask_for)]
     if r.note:
@@ -109,11 +94,11 @@ def _opening(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> B
     return blocks
 
 
-def _rows(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
-    return [(("row", *(pt.slug for pt in group)), partial(_row_text, group)) for group in shape(r).rows]
+def _rows(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
+    return [(("row", *(pt.slug for pt in group)), partial(_row_text, group)) for group in row_groups(r.plan_types)]
 
 
-def _policy(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+def _policy(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     t, p = r.treatment.slug, r.payer.slug
     blocks: Blocks = []
     if r.pair:
@@ -134,19 +119,19 @@ def _policy(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Bl
     return blocks
 
 
-def _rules(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
-    rules = shape(r).rules
+def _rules(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
+    rules = [pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ()))]
     if not rules:
         return []
     return [(("plan-rules", r.reason.slug, *(pt.slug for pt in rules)), partial(_plan_rules_text, r, rules))]
 
 
-def _pitfall(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+def _pitfall(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     pitfall = r.treatment.pitfall
     return [(("pitfall", r.treatment.slug), _text(pitfall))] if pitfall.text and pitfall.applies(r.audience) else []
 
 
-def _process(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+def _process(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     if not r.process:
         return []
     p = r.payer.slug
@@ -157,7 +142,7 @@ def _process(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> B
     return blocks + _facts(("process", p, r.reason.slug), r.process.steps, shown(r.process.steps, r))
 
 
-def _closing(content: Content, r: GuideRecords, shown: Shown, shape: Shape) -> Blocks:
+def _closing(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     documents = r.treatment.documents
     blocks: Blocks = [(("documents", r.treatment.slug), lambda: "; ".join(documents[:3]))]
     return blocks + _facts(("help",), content.help, shown(content.help, r))
@@ -282,9 +267,8 @@ class BlockTable:
     def _list_by_parts(self, content: Content, plan: SitePlan) -> tuple[dict[Key, Callable[[], str]], Counter]:
         """What _list_plainly gives, each part listed once per distinct value of what decides it: a
         few thousand parts, not one per part of each of thousands of pages."""
-        # Which facts apply, per list of facts and audience; the rows and rule links, per reason and audience.
+        # Which facts apply, per list of facts and audience: parts with different keys read the same lists.
         shown = _Remembered(applying, lambda facts, r: (id(facts), r.audience))
-        shape = _Remembered(shape_of, lambda r: (r.page.reason, r.audience))
         texts: dict[Key, Callable[[], str]] = {}
         audiences: dict[Audience, int] = {}
         parts: dict[tuple, tuple[Key, ...]] = {}
@@ -297,7 +281,7 @@ class BlockTable:
                 at = (n, decides(g, r, audience))
                 found = parts.get(at)
                 if found is None:
-                    blocks = part(content, r, shown, shape)
+                    blocks = part(content, r, shown)
                     for key, text in blocks:
                         texts.setdefault(key, text)
                     found = parts[at] = tuple(k for k, _ in blocks)

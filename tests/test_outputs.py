@@ -411,8 +411,9 @@ def params() -> list:
     seen: set[tuple] = set()
     found = []
     for case in CASES:
-        marks = [] if shape(case) not in seen else [pytest.mark.slow]
-        seen.add(shape(case))
+        kind = shape(case)
+        marks = [pytest.mark.slow] if kind in seen else []
+        seen.add(kind)
         if case.id in XFAIL:
             marks.append(pytest.mark.xfail(strict=True, reason=XFAIL[case.id]))
         found.append(pytest.param(case, id=case.id, marks=marks))
