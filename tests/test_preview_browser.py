@@ -5,8 +5,10 @@ updates within 10 s."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,3 +101,31 @@ def test_a_broken_file_shows_an_overlay_until_it_is_fixed(preview, page) -> None
     # The background build that follows may reload the page once more: expect retries across reloads,
     # where a single query can meet a page in the middle of one.
     playwright_sync.expect(page.locator("#preview-errors")).to_have_count(0, timeout=WITHIN_MS)
+
+
+def test_a_rebuild_done_before_the_page_listens_still_reloads_it(preview) -> None:
+    # A page served just before a rebuild finishes, whose event stream connects just after: it must
+    # reload, though the first state it hears is already the new one. The stream is held back here.
+    base, paths = preview
+
+    def generation() -> int:
+        with urllib.request.urlopen(base + "/__preview/state", timeout=10) as response:
+            return json.loads(response.read())["generation"]
+
+    with playwright_sync.sync_playwright() as p:
+        browser = launch(p)
+        tab = browser.new_page()
+        held: list = []
+        tab.route("**/__preview/events*", lambda route: route.continue_() if held else held.append(route))
+        tab.goto(base + GUIDE)
+        tab.wait_for_function("() => true")  # lets the held request reach the handler
+        assert len(held) == 1
+        served = generation()
+        edit(paths.content / "treatments/entresto.md", "is above 40%.", "is above 40%, edited unheard.")
+        deadline = time.monotonic() + WITHIN_MS / 1000
+        while generation() == served and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert generation() > served
+        held[0].continue_()
+        shows(tab, "edited unheard.")
+        browser.close()

@@ -2,11 +2,13 @@
 // and while the last build failed, show its messages above the last good page.
 (() => {
   "use strict";
-  let generation = null;
+  // The generation the page was served at: a rebuild published before the event stream connects
+  // still reloads it.
+  let generation = Number(document.currentScript.dataset.generation);
   const events = new EventSource("/__preview/events?path=" + encodeURIComponent(location.pathname));
   events.onmessage = (message) => {
     const state = JSON.parse(message.data);
-    if (generation !== null && state.generation !== generation) {
+    if (state.generation !== generation) {
       location.reload();
       return;
     }

@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .session import Preview
 
 CLIENT = Path(__file__).with_name("client.js")
-CLIENT_TAG = b'<script src="/__preview/client.js" defer></script>'
 HEARTBEAT = 15.0
 """Seconds between keep-alive comments on the event stream (and between checks that the page is still open)."""
 
@@ -71,23 +70,27 @@ class Handler(BaseHTTPRequestHandler):
             )
         if url.path == "/__preview/client.js":
             return self.send(HTTPStatus.OK, CLIENT.read_bytes(), "text/javascript", head)
+        # The generation is read before the page: a rebuild that lands in between makes the page
+        # reload once more, never miss the rebuild (its script may connect after the rebuild told the others).
+        generation = self.preview.state().generation
         rel = output_rel(url.path)
         if rel is None:
-            return self.not_found(head)
+            return self.not_found(head, generation)
         body = self.preview.ahead(rel)
         if body is None:
             file = inside(self.preview.paths.out, rel)
             if file is None:
                 if not url.path.endswith("/") and inside(self.preview.paths.out, rel + "/index.html"):
                     return self.redirect(url.path + "/")
-                return self.not_found(head)
+                return self.not_found(head, generation)
             body, rel = file.read_bytes(), file.name
-        self.send(HTTPStatus.OK, body, mimetypes.guess_type(rel)[0] or "application/octet-stream", head)
+        kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        self.send(HTTPStatus.OK, body, kind, head, generation)
 
-    def not_found(self, head: bool) -> None:
+    def not_found(self, head: bool, generation: int) -> None:
         page = inside(self.preview.paths.out, "404.html")
         body = page.read_bytes() if page else b"<!doctype html><title>Not found</title><h1>Not found</h1>"
-        self.send(HTTPStatus.NOT_FOUND, body, "text/html", head)
+        self.send(HTTPStatus.NOT_FOUND, body, "text/html", head, generation)
 
     def redirect(self, to: str) -> None:
         self.send_response(HTTPStatus.MOVED_PERMANENTLY)
@@ -95,9 +98,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def send(self, status: HTTPStatus, body: bytes, kind: str, head: bool = False) -> None:
+    def send(self, status: HTTPStatus, body: bytes, kind: str, head: bool = False, generation: int = 0) -> None:
         if kind == "text/html":
-            body = with_client(body)
+            body = with_client(body, generation)
             kind += "; charset=utf-8"
         self.send_response(status)
         self.send_header("Content-Type", kind)
@@ -133,10 +136,16 @@ class Handler(BaseHTTPRequestHandler):
             self.preview.closed(rel)
 
 
-def with_client(html: bytes) -> bytes:
+def client_tag(generation: int) -> bytes:
+    """The preview's script, told the generation of the page it is in."""
+    return b'<script src="/__preview/client.js" data-generation="%d" defer></script>' % generation
+
+
+def with_client(html: bytes, generation: int) -> bytes:
     """The page with the preview's script added: it reloads on a rebuild and shows build errors."""
+    tag = client_tag(generation)
     at = html.rfind(b"</body>")
-    return html[:at] + CLIENT_TAG + html[at:] if at >= 0 else html + CLIENT_TAG
+    return html[:at] + tag + html[at:] if at >= 0 else html + tag
 
 
 def make_server(preview: Preview, host: str, port: int) -> ThreadingHTTPServer:
