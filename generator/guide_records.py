@@ -45,6 +45,11 @@ class GuideRecords:
         return [f for f in facts if f.applies(self.audience)]
 
     @property
+    def drug(self) -> bool:
+        """Whether the page is about a drug: a plan type's time for a drug request then applies (standard_decision)."""
+        return self.treatment.kind in DRUG_KINDS
+
+    @property
     def criteria(self) -> tuple[Fact, ...]:
         """The payer's own criteria where the pair governs the page, else the typical ones (before scoping)."""
         return self.pair.criteria if self.pair else self.treatment.criteria
@@ -72,23 +77,23 @@ def guide_records(content: Content, page: GuidePage) -> GuideRecords:
     return GuideRecords(page, payer, treatment, reason, pair, plan_types, audience, note, process)
 
 
-def row_groups(plan_types: list[PlanType]) -> list[tuple[PlanType, ...]]:
+def row_groups(plan_types: list[PlanType], drug: bool = False) -> list[tuple[PlanType, ...]]:
     """The page's deadline rows: plan types whose first appeal has identical rules share one, in the
     order of their first plan type (render/deadlines.py shows them, similarity.py weighs them)."""
     groups: dict[tuple, list[PlanType]] = {}
     for pt in plan_types:
-        groups.setdefault(_rule_key(pt), []).append(pt)
+        groups.setdefault(_rule_key(pt, drug), []).append(pt)
     return [tuple(group) for group in groups.values()]
 
 
-def _rule_key(pt: PlanType) -> tuple:
+def _rule_key(pt: PlanType, drug: bool) -> tuple:
     """What must be equal for two plan types to share a row: every number and what it counts from."""
     step = pt.steps[0]
     nxt = pt.steps[1] if len(pt.steps) > 1 else None
     return (
         step.name,
         _deadline_key(step.file_within),
-        _decision_key(standard_decision(step)),
+        _decision_key(standard_decision(step, drug)),
         _decision_key(fast_decision(step)),
         (nxt.name, nxt.who_files, _deadline_key(nxt.file_within)) if nxt else None,
     )
@@ -102,9 +107,17 @@ def _decision_key(d: Decision | None) -> tuple | None:
     return (d.kind, d.value, d.counts_from, d.bound) if d else None
 
 
-def standard_decision(step: Step) -> Decision | None:
-    """The decision time a person waiting on a request for care meets first."""
-    for kind in ("pre-service", "standard", "drug", "post-service", "payment"):
+DRUG_KINDS = ("drug", "biologic")
+
+_FIRST_MET = ("pre-service", "standard", "drug", "post-service", "payment")
+_FIRST_MET_BY_DRUG = ("drug", "pre-service", "standard", "post-service", "payment")
+
+
+def standard_decision(step: Step, drug: bool = False) -> Decision | None:
+    """The decision time a person waiting on a request for care meets first; on a drug's page, the
+    step's own time for a drug request where it has one (Medicare Advantage decides a Part B drug
+    appeal in 7 days, not the 30 it has for other care: 42 CFR 422.590(a), (c))."""
+    for kind in _FIRST_MET_BY_DRUG if drug else _FIRST_MET:
         for d in step.decisions:
             if d.kind == kind:
                 return d

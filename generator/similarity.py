@@ -95,7 +95,14 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 
 def _rows(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
-    return [(("row", *(pt.slug for pt in group)), partial(_row_text, group)) for group in row_groups(r.plan_types)]
+    return [(_row_key(group, r.drug), partial(_row_text, group, r.drug)) for group in row_groups(r.plan_types, r.drug)]
+
+
+def _row_key(group: tuple[PlanType, ...], drug: bool) -> Key:
+    """A row's plan types, and whether it shows their time for a drug request: the same row on a drug's
+    page and on another is one block, unless that time differs."""
+    decision = standard_decision(group[0].steps[0], drug)
+    return ("row", *(pt.slug for pt in group), *(("drug",) if decision and decision.kind == "drug" else ()))
 
 
 def _policy(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
@@ -150,7 +157,7 @@ def _closing(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 PARTS: tuple[tuple[Callable[[GuidePage, GuideRecords, int], tuple], Callable[..., Blocks]], ...] = (
     (lambda g, r, audience: (g.treatment, g.reason, *(i for i, _ in r.note)), _opening),
-    (lambda g, r, audience: g.plan_types, _rows),
+    (lambda g, r, audience: (g.plan_types, r.drug), _rows),
     (lambda g, r, audience: (g.payer, g.treatment, audience), _policy),
     (lambda g, r, audience: (g.reason, audience), _rules),
     (lambda g, r, audience: (g.treatment, audience), _pitfall),
@@ -202,12 +209,12 @@ def _text(fact) -> Callable[[], str]:
     return lambda: f"{getattr(fact, 'name', '')} {fact.text}"
 
 
-def _row_text(group: tuple[PlanType, ...]) -> str:
+def _row_text(group: tuple[PlanType, ...], drug: bool) -> str:
     """About the words of a deadline row: when to appeal, the plan types it is for, the decision
     times and the next level (render/deadlines.py, templates/guide/rights.html)."""
     step = group[0].steps[0]
     words = [step.file_within.value if step.file_within else step.name, *(pt.short_name for pt in group)]
-    decision, fast = standard_decision(step), fast_decision(step)
+    decision, fast = standard_decision(step, drug), fast_decision(step)
     if decision:
         words.append(f"Decision {decision.value}" + (f", fast {fast.value}" if fast else ""))
     if len(group[0].steps) > 1:

@@ -126,6 +126,16 @@ CASES = [
         None,
         ["2026-03-26", "2026-03-02", "2026-02-03"],
     ),
+    # The same dates on a Part B drug's page: 42 CFR 422.590(c), the plan decides 7 days after the appeal
+    # reaches it (31 Jan + 7 = 7 Feb); 422.590(e), a fast appeal in 72 hours (3 Feb).
+    (
+        "/aetna/keytruda/not-medically-necessary/",
+        "medicare-advantage",
+        "2026-01-20",
+        "2026-01-31",
+        None,
+        ["2026-03-26", "2026-02-07", "2026-02-03"],
+    ),
     # 42 CFR 438.402(c)(2)(ii): 60 days. 31 Jan 2026 + 60 = 1 Apr (28 Feb is +28, 31 Mar is +59).
     # 438.408(f)(2): the fair hearing 120 days from the appeal decision: 20 Dec 2025 + 120 = 19 Apr 2026.
     (

@@ -51,6 +51,15 @@ TRUTH: dict[str, dict[str, str]] = {
     },
 }
 
+DECIDE: dict[str, dict[bool, str]] = {
+    # 42 CFR 422.590(a), (c): 30 days for care, 7 days (no extension) for a Part B drug
+    "medicare-advantage": {False: "30 days", True: "7 days"},
+    # 42 CFR 423.590(a): 7 days for a drug
+    "medicare-part-d": {False: "7 days", True: "7 days"},
+}
+"""The standard decision time a guide's deadline row states (`data-decide`), by whether the guide is about
+a drug or biologic (its JSON-LD is about a schema.org Drug)."""
+
 FORWARDED = {("medicare-advantage", "independent-review-entity-ire")}
 """Steps the plan starts itself (42 CFR 422.590(a)(2), 422.592(a)); every other step the person files."""
 
@@ -92,6 +101,14 @@ def check_page(page: str, where: str) -> list[str]:
                 problems.append(f"{where}: {plan_type} {step}: states {within!r}; the rule says {expected!r}")
             elif expected not in " ".join(el.text_content().split()):
                 problems.append(f"{where}: {plan_type} {step}: {expected!r} is not in the step's own text")
+    drug = '"about":{"@type":"Drug"' in page
+    for el in tree.xpath("//*[@data-decide]"):
+        owner = el if el.get("data-plan-type") else next(a for a in el.iterancestors() if a.get("data-plan-type"))
+        row = " ".join(owner.text_content().split())
+        for plan_type in owner.get("data-plan-type").split():
+            expected = DECIDE.get(plan_type, {}).get(drug)
+            if expected and (el.get("data-decide") != expected or f"Decision {expected}" not in row):
+                problems.append(f"{where}: {plan_type}: decision {el.get('data-decide')!r}; the rule says {expected!r}")
     text = " ".join(tree.text_content().split())
     for plan_type in shown:
         problems += [f"{where}: {plan_type}: says {m!r}" for m in NEVER.get(plan_type, []) if re.search(m, text, re.I)]
@@ -148,3 +165,15 @@ def test_a_forwarded_step_shown_as_one_you_file_is_caught() -> None:
     assert check_page(page, "p") == [
         "p: medicare-advantage independent-review-entity-ire: the plan forwards this step; the page says you file it"
     ]
+
+
+def test_a_decision_time_that_does_not_fit_the_treatment_is_caught() -> None:
+    row = (
+        '<li data-plan-type="medicare-advantage"><p data-step="plan-reconsideration-first-appeal" '
+        'data-file-within="65 days" data-decide="30 days">65 days</p><p>Decision 30 days, fast 72 hours.</p></li>'
+    )
+    drug = '<script type="application/ld+json">{"about":{"@type":"Drug","name":"Keytruda"}}</script>'
+    assert check_page(row, "device") == []
+    assert check_page(drug + row, "drug") == ["drug: medicare-advantage: decision '30 days'; the rule says '7 days'"]
+    seven = row.replace('data-decide="30 days"', 'data-decide="7 days"').replace("Decision 30", "Decision 7")
+    assert check_page(drug + seven, "drug") == []

@@ -32,12 +32,13 @@ class DeadlineRow:
         return " ".join(pt.slug for pt in self.plan_types)
 
 
-def deadline_rows(plan_types: list[PlanType], sources: PageSources) -> list[DeadlineRow]:
-    """Rows in the order of their first plan type; plan types with identical rules share one."""
-    return [_row(group, sources) for group in row_groups(plan_types)]
+def deadline_rows(plan_types: list[PlanType], sources: PageSources, drug: bool = False) -> list[DeadlineRow]:
+    """Rows in the order of their first plan type; plan types with identical rules share one. On a drug's
+    page a plan type's time for a drug request is its decision time (guide_records.standard_decision)."""
+    return [_row(group, sources, drug) for group in row_groups(plan_types, drug)]
 
 
-def _row(group: tuple[PlanType, ...], sources: PageSources) -> DeadlineRow:
+def _row(group: tuple[PlanType, ...], sources: PageSources, drug: bool) -> DeadlineRow:
     first = group[0]
     step = first.steps[0]
     next_step = first.steps[1] if len(first.steps) > 1 else None
@@ -50,7 +51,7 @@ def _row(group: tuple[PlanType, ...], sources: PageSources) -> DeadlineRow:
         plan_types=group,
         step=step,
         appeal=each(lambda pt: pt.steps[0].file_within),
-        decision=each(lambda pt: standard_decision(pt.steps[0])),
+        decision=each(lambda pt: standard_decision(pt.steps[0], drug)),
         fast=each(lambda pt: fast_decision(pt.steps[0])),
         next_step=next_step,
         next_within=each(lambda pt: pt.steps[1].file_within if len(pt.steps) > 1 else None),
