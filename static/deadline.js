@@ -80,7 +80,11 @@
     if (rule.hasAttribute("data-file-within")) deadline("Last day to appeal", rule, notice);
     if (filed) {
       var std = add(filed, span(rule.getAttribute("data-decide"))), fast = add(filed, span(rule.getAttribute("data-decide-fast")));
-      if (std) line(["The plan must decide by ", std, fast ? "; a fast appeal by " : ".", fast || "", fast ? "." : ""]);
+      // A time for a request for care (or a drug) is not the time for a claim for care already had, which
+      // may be longer: the date says which it is.
+      var kind = rule.getAttribute("data-decide-kind");
+      var what = kind === "pre-service" ? "For care you have not had yet, the plan" : kind === "drug" ? "For a drug you have not had yet, the plan" : "The plan";
+      if (std) line([what + " must decide by ", std, fast ? "; a fast appeal by " : ".", fast || "", fast ? "." : ""]);
     }
     if (next && decided) {
       if (next.getAttribute("data-who-files") === "forwarded") line(["Next level: the plan sends your case on itself."]);

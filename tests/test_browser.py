@@ -228,6 +228,24 @@ def test_a_maximum_a_state_may_shorten_prints_no_date_and_a_future_notice_is_ref
     assert "in the future" in page.inner_text("#calc-result")
 
 
+# Whose decision time the calculator gives: a request for care not had yet (42 CFR 422.590(a)), a Part B
+# drug not given yet (422.590(c)), or any appeal (42 CFR 438.408(b)(2), Medicaid managed care).
+DECISION_WORDS = [
+    ("/humana/spinal-cord-stimulator/not-medically-necessary/", "medicare-advantage", "For care you have not had yet"),
+    ("/aetna/keytruda/not-medically-necessary/", "medicare-advantage", "For a drug you have not had yet"),
+    ("/aetna/keytruda/not-medically-necessary/", "medicaid-managed-care", "The plan must decide by"),
+]
+
+
+def test_the_calculator_says_which_requests_its_decision_date_is_for(browser, site) -> None:
+    base, _ = site
+    page = browser.new_page()
+    for url, plan_type, words in DECISION_WORDS:
+        page.goto(base + url)
+        calculate(page, plan_type, "2026-01-20", "2026-01-31", None)
+        assert words in page.inner_text("#calc-result"), (url, plan_type, page.inner_text("#calc-result"))
+
+
 def test_without_javascript_the_page_says_every_rule_in_words(browser, site) -> None:
     base, out = site
     context = browser.new_context(java_script_enabled=False)
