@@ -50,6 +50,12 @@ class GuideRecords:
         return self.treatment.kind in DRUG_KINDS
 
     @property
+    def fast(self) -> bool:
+        """Whether one of the page's plan types has a fast appeal for this kind of treatment (its
+        `expedited` applies here): Original Medicare's fast reviews are for care that is ending."""
+        return any(pt.expedited.applies(self.audience) for pt in self.plan_types)
+
+    @property
     def criteria(self) -> tuple[Fact, ...]:
         """The payer's own criteria where the pair governs the page, else the typical ones (before scoping)."""
         return self.pair.criteria if self.pair else self.treatment.criteria

@@ -107,8 +107,10 @@ class GuidePages(PageKind):
         context["requirements"] = self.requirements(r, sources)
         has_table = self.has_table(r)
         context["letter"] = self.once(
-            ("letter", has_table, r.treatment.plural),
-            lambda: self.partial("guide/letter.html", {"criteria": has_table, "treatment": r.treatment}, r),
+            ("letter", has_table, r.treatment.plural, r.fast),
+            lambda: self.partial(
+                "guide/letter.html", {"criteria": has_table, "treatment": r.treatment, "fast": r.fast}, r
+            ),
         )
         context |= self.angle(r, sources)
         context["next_steps"] = self.next_steps(r, has_table)
@@ -253,10 +255,10 @@ class GuidePages(PageKind):
         return reuse(self._pieces, ("process", r.payer.slug, r.page.reason, r.audience), sources, make)
 
     def next_steps(self, r: GuideRecords, has_table: bool) -> Markup:
-        """At most MAX_NEXT_STEPS things to do (next_steps): once per reason, treatment and whether the page
-        has a criteria table."""
+        """At most MAX_NEXT_STEPS things to do (next_steps): once per reason, treatment, whether the page
+        has a criteria table and whether a fast appeal applies."""
         return self.once(
-            ("next-steps", r.reason.slug, r.treatment.slug, has_table),
+            ("next-steps", r.reason.slug, r.treatment.slug, has_table, r.fast),
             lambda: self.partial("guide/next_steps.html", {"next_steps": next_steps(r, has_table)}, r),
         )
 
@@ -289,7 +291,11 @@ def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
         "Ask your doctor for a letter that answers "
         + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
         f"Gather your records: {documents}, and the denial letter itself.",
-        "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why.",
+        *(
+            ["If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why."]
+            if r.fast
+            else []
+        ),
         "Send the appeal the way your notice says, keep a copy, and keep proof of the date it was received.",
         "If {payer} says no again, ask for the next level listed for your plan type above.",
     ]
