@@ -214,18 +214,27 @@ def test_real_content_files_all_pass_the_exported_schemas(tmp_path: Path) -> Non
     assert checked > 100
 
 
+FAST_APPEAL_KINDS = {
+    # 42 CFR 405.1202-405.1206: fast reviews for hospital, nursing, home health, rehab and hospice care that is ending.
+    "original-medicare": {"service"},
+    # 32 CFR 199.10: expedited appeals for inpatient care and planned admissions or procedures.
+    "tricare": {"service", "procedure", "device"},
+}
+
+
 def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(real: Content) -> None:
-    # Original Medicare's fast reviews (42 CFR 405.1202-405.1206) are for hospital, nursing, home health,
-    # rehab and hospice care that is ending; a denied drug, device, test or procedure there has none.
     from generator.render import Renderer
 
     plan = plan_pages(real)
     renderer = Renderer(real, plan, ROOT / "templates")
-    only_medicare = [i for i, g in enumerate(plan.guides) if g.plan_types == ("original-medicare",)]
-    kinds = {real.treatments[plan.guides[i].treatment].kind for i in only_medicare}
-    assert "service" in kinds and kinds - {"service"}, kinds
-    for i in only_medicare:
-        page = renderer.guides.render(i)
-        offered = page.count("ask for a fast (expedited) appeal and say why") + page.count("Please decide this fast")
-        expected = 2 if real.treatments[plan.guides[i].treatment].kind == "service" else 0
-        assert offered == expected, (plan.guides[i].url, offered)
+    for plan_type, kinds in FAST_APPEAL_KINDS.items():
+        alone = [i for i, g in enumerate(plan.guides) if g.plan_types == (plan_type,)]
+        shown = {real.treatments[plan.guides[i].treatment].kind for i in alone}
+        assert shown & kinds and shown - kinds, (plan_type, shown)
+        for i in alone:
+            page = renderer.guides.render(i)
+            offered = page.count("ask for a fast (expedited) appeal and say why") + page.count(
+                "Please decide this fast"
+            )
+            expected = 2 if real.treatments[plan.guides[i].treatment].kind in kinds else 0
+            assert offered == expected, (plan.guides[i].url, offered)
