@@ -36,7 +36,7 @@ from .model import Audience, Content, PlanType
 from .pages import GuidePage, SitePlan
 from .uniqueness import RARE_SHARE, SHINGLE, NameTokens, name_tokens, shingles
 
-CHROME_SHINGLES = 344
+CHROME_SHINGLES = 311
 """Shingles of a guide's fixed text (headings, the letter outline, the calculator's labels, the fixed
 next steps, the offer): on every guide, so never its own. test_similarity.py measures it on built pages."""
 
@@ -152,7 +152,18 @@ def _process(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 def _closing(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     documents = r.treatment.documents
     blocks: Blocks = [(("documents", r.treatment.slug), lambda: "; ".join(documents[:3]))]
+    if r.fast:
+        blocks.append((("fast",), lambda: FAST_WORDS))
     return blocks + _facts(("help",), content.help, shown(content.help, r))
+
+
+FAST_WORDS = (
+    "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why."
+    ' If waiting could seriously harm your health: "Please decide this fast (expedited); my doctor says'
+    ' waiting could seriously harm my health."'
+)
+"""About the words of the next step and the letter line that offer a fast appeal, on the pages that have one
+(GuideRecords.fast; render/guide.py next_steps, templates/guide/letter.html)."""
 
 
 PARTS: tuple[tuple[Callable[[GuidePage, GuideRecords, int], tuple], Callable[..., Blocks]], ...] = (
