@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -238,3 +239,32 @@ def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(
             )
             expected = 2 if real.treatments[plan.guides[i].treatment].kind in kinds else 0
             assert offered == expected, (plan.guides[i].url, offered)
+
+
+LAW = re.compile(r"\bCFR\b|U\.S\.C\.|\bAct\b|§|\bNCD\b|\bLCD\b|settlement|v\. ", re.I)
+PROGRAM = re.compile(
+    r"Medicare|Medicaid|TRICARE|FEHB|federal employee|job-based|employer|Marketplace|ERISA|self-funded|grandfathered"
+    r"|CHIP|Part B|Part D|commercial|individual and small-group|insured plans|California|Washington",
+    re.I,
+)
+
+
+def test_real_content_a_rule_shown_beside_plan_types_it_does_not_cover_names_its_program(real: Content) -> None:
+    # A note or pitfall that cites a law and holds for some plan types only is shown on every guide with one of
+    # them; where the guide shows others too, its own words must say whose rule it is.
+    from generator.guide_records import guide_records
+
+    unnamed = set()
+    for g in plan_pages(real).guides:
+        r = guide_records(real, g)
+        pitfall = [r.treatment.pitfall] if r.treatment.pitfall.text and r.treatment.pitfall.applies(r.audience) else []
+        for fact in [f for _, f in r.note] + pitfall:
+            scope = fact.scope.plan_types
+            if (
+                scope
+                and not set(g.plan_types) <= set(scope)
+                and LAW.search(fact.cite)
+                and not PROGRAM.search(fact.text)
+            ):
+                unnamed.add((g.treatment, fact.text[:80]))
+    assert not unnamed, sorted(unnamed)
