@@ -50,6 +50,13 @@ class GuideRecords:
         return self.treatment.kind in DRUG_KINDS
 
     @property
+    def row_reason(self) -> str:
+        """The page's reason where one of its plan types takes a step only for some reasons (next_step), else "":
+        the deadline rows depend on it only there."""
+        steps = (s for pt in self.plan_types for s in pt.steps)
+        return self.page.reason if any(s.reasons for s in steps) else ""
+
+    @property
     def fast(self) -> bool:
         """Whether one of the page's plan types has a fast appeal for this kind of treatment (its
         `expedited` applies here): Original Medicare's fast reviews are for care that is ending."""
@@ -83,19 +90,25 @@ def guide_records(content: Content, page: GuidePage) -> GuideRecords:
     return GuideRecords(page, payer, treatment, reason, pair, plan_types, audience, note, process)
 
 
-def row_groups(plan_types: list[PlanType], drug: bool = False) -> list[tuple[PlanType, ...]]:
+def row_groups(plan_types: list[PlanType], drug: bool = False, reason: str = "") -> list[tuple[PlanType, ...]]:
     """The page's deadline rows: plan types whose first appeal has identical rules share one, in the
     order of their first plan type (render/deadlines.py shows them, similarity.py weighs them)."""
     groups: dict[tuple, list[PlanType]] = {}
     for pt in plan_types:
-        groups.setdefault(_rule_key(pt, drug), []).append(pt)
+        groups.setdefault(_rule_key(pt, drug, reason), []).append(pt)
     return [tuple(group) for group in groups.values()]
 
 
-def _rule_key(pt: PlanType, drug: bool) -> tuple:
+def next_step(pt: PlanType, reason: str = "") -> Step | None:
+    """The level after the first appeal for a denial for `reason`: the first later step that every reason
+    takes, or this one's (Step.reasons)."""
+    return next((s for s in pt.steps[1:] if not s.reasons or reason in s.reasons), None)
+
+
+def _rule_key(pt: PlanType, drug: bool, reason: str) -> tuple:
     """What must be equal for two plan types to share a row: every number and what it counts from."""
     step = pt.steps[0]
-    nxt = pt.steps[1] if len(pt.steps) > 1 else None
+    nxt = next_step(pt, reason)
     return (
         step.name,
         _deadline_key(step.file_within),

@@ -203,6 +203,9 @@ class Step:
     """For a step you file: when the plan must forward the case itself instead (a missed deadline, say)."""
     anchor: str = ""
     """The id of this step on its plan type's page, which guides link to."""
+    reasons: tuple[str, ...] = ()
+    """The denial reasons whose appeals take this step, where it is not every reason's (TRICARE's
+    medical-necessity and factual tracks): a guide's row names the next step its reason takes."""
 
 
 @dataclass(frozen=True, slots=True)

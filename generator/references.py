@@ -57,6 +57,7 @@ def check_references(records: Records, raw: RawContent, errors: list[ContentErro
         for kind, group in (("reason", raw.reasons), ("treatment", raw.treatments), ("payer", raw.payers))
     }
     _reasons(records, files["reason"], refs)
+    _plan_types(records, {f.path.stem: f for f in raw.plan_types}, refs)
     _treatments(records, files["treatment"], refs)
     _payers(records, files["payer"], refs)
     _pairs(records, raw, refs)
@@ -74,6 +75,17 @@ def _reasons(records: Records, files: dict[str, RawFile], refs: _Refs) -> None:
             if pt in records.plan_types and pt not in reason.plan_types:
                 message = "notes for a plan type this reason does not list in plan_types"
                 refs.error(file, "plan_type_notes", f"plan_type_notes.{pt}", message)
+
+
+def _plan_types(records: Records, files: dict[str, RawFile], refs: _Refs) -> None:
+    for slug, plan_type in records.plan_types.items():
+        file = files[slug]
+        for n, step in enumerate(plan_type.steps):
+            for reason in step.reasons:
+                if reason not in records.reasons and reason not in refs.unreadable:
+                    line = file.data["steps"][n].line_of("reasons")
+                    message = f"no reason {reason!r} (looked for {refs.folder}/reasons/{reason}.yaml)"
+                    refs.errors.append(ContentError(file.shown, line, f"steps[{n}].reasons", message))
 
 
 def _treatments(records: Records, files: dict[str, RawFile], refs: _Refs) -> None:

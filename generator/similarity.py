@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 
-from .guide_records import GuideRecords, fast_decision, guide_records, row_groups, standard_decision
+from .guide_records import GuideRecords, fast_decision, guide_records, next_step, row_groups, standard_decision
 from .incremental.fingerprints import hash_parts
 from .incremental.memo import Memo
 from .model import Audience, Content, PlanType
@@ -95,14 +95,23 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 
 def _rows(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
-    return [(_row_key(group, r.drug), partial(_row_text, group, r.drug)) for group in row_groups(r.plan_types, r.drug)]
+    groups = row_groups(r.plan_types, r.drug, r.row_reason)
+    return [
+        (_row_key(group, r.drug, r.row_reason), partial(_row_text, group, r.drug, r.row_reason)) for group in groups
+    ]
 
 
-def _row_key(group: tuple[PlanType, ...], drug: bool) -> Key:
-    """A row's plan types, and whether it shows their time for a drug request: the same row on a drug's
-    page and on another is one block, unless that time differs."""
+def _row_key(group: tuple[PlanType, ...], drug: bool, reason: str) -> Key:
+    """A row's plan types, whether it shows their time for a drug request, and the next step a reason
+    takes where that differs: the same row on two pages is one block unless its words differ."""
     decision = standard_decision(group[0].steps[0], drug)
-    return ("row", *(pt.slug for pt in group), *(("drug",) if decision and decision.kind == "drug" else ()))
+    nxt = next_step(group[0], reason)
+    return (
+        "row",
+        *(pt.slug for pt in group),
+        *(("drug",) if decision and decision.kind == "drug" else ()),
+        *((nxt.anchor,) if reason and nxt else ()),
+    )
 
 
 def _policy(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
@@ -168,7 +177,7 @@ FAST_WORDS = (
 
 PARTS: tuple[tuple[Callable[[GuidePage, GuideRecords, int], tuple], Callable[..., Blocks]], ...] = (
     (lambda g, r, audience: (g.treatment, g.reason, *(i for i, _ in r.note)), _opening),
-    (lambda g, r, audience: (g.plan_types, r.drug), _rows),
+    (lambda g, r, audience: (g.plan_types, r.drug, r.row_reason), _rows),
     (lambda g, r, audience: (g.payer, g.treatment, audience), _policy),
     (lambda g, r, audience: (g.reason, audience), _rules),
     (lambda g, r, audience: (g.treatment, audience), _pitfall),
@@ -220,7 +229,7 @@ def _text(fact) -> Callable[[], str]:
     return lambda: f"{getattr(fact, 'name', '')} {fact.text}"
 
 
-def _row_text(group: tuple[PlanType, ...], drug: bool) -> str:
+def _row_text(group: tuple[PlanType, ...], drug: bool, reason: str) -> str:
     """About the words of a deadline row: when to appeal, the plan types it is for, the decision
     times and the next level (render/deadlines.py, templates/guide/rights.html)."""
     step = group[0].steps[0]
@@ -228,8 +237,8 @@ def _row_text(group: tuple[PlanType, ...], drug: bool) -> str:
     decision, fast = standard_decision(step, drug), fast_decision(step)
     if decision:
         words.append(f"Decision {decision.value}" + (f", fast {fast.value}" if fast else ""))
-    if len(group[0].steps) > 1:
-        nxt = group[0].steps[1]
+    nxt = next_step(group[0], reason)
+    if nxt:
         words.append(f"Next: {nxt.name}" + (f" within {nxt.file_within.value}" if nxt.file_within else ""))
     return " ".join(words)
 

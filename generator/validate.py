@@ -193,6 +193,7 @@ def _step(f: Fields) -> Step:
         who_files=f.choice("who_files", WHO_FILES),
         forwarded_when=f.optional_text("forwarded_when"),
         anchor=slugify(name),
+        reasons=f.text_list("reasons", required=False),
     )
     f.finish()
     return step

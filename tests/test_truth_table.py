@@ -60,6 +60,14 @@ DECIDE: dict[str, dict[bool, str]] = {
 """The standard decision time a guide's deadline row states (`data-decide`), by whether the guide is about
 a drug or biologic (its JSON-LD is about a schema.org Drug)."""
 
+NEXT_BY_REASON: dict[tuple[str, str], str] = {
+    # 32 CFR 199.10: a denial that a treatment is excluded is a factual one, which goes to the Defense
+    # Health Agency's formal review (60 days, $50 or more in dispute), not the medical-necessity track.
+    ("tricare", "benefit-exclusion"): "formal-review-factual-denials-only",
+    ("tricare", "not-medically-necessary"): "second-reconsideration-medical-necessity",
+}
+"""The next step a guide's deadline row names, by plan type and the guide's reason (its URL's last part)."""
+
 FORWARDED = {("medicare-advantage", "independent-review-entity-ire")}
 """Steps the plan starts itself (42 CFR 422.590(a)(2), 422.592(a)); every other step the person files."""
 
@@ -101,6 +109,16 @@ def check_page(page: str, where: str) -> list[str]:
                 problems.append(f"{where}: {plan_type} {step}: states {within!r}; the rule says {expected!r}")
             elif expected not in " ".join(el.text_content().split()):
                 problems.append(f"{where}: {plan_type} {step}: {expected!r} is not in the step's own text")
+    parts = where.split("/")
+    reason = parts[-2] if len(parts) >= 4 else ""
+    for el in tree.xpath("//*[contains(concat(' ', @class, ' '), ' next ')][@data-step]"):
+        owner = next(a for a in el.iterancestors() if a.get("data-plan-type"))
+        for plan_type in owner.get("data-plan-type").split():
+            expected = NEXT_BY_REASON.get((plan_type, reason))
+            if expected and el.get("data-step") != expected:
+                problems.append(
+                    f"{where}: {plan_type}: next step {el.get('data-step')!r}; a {reason} denial takes {expected!r}"
+                )
     drug = '"about":{"@type":"Drug"' in page
     for el in tree.xpath("//*[@data-decide]"):
         owner = el if el.get("data-plan-type") else next(a for a in el.iterancestors() if a.get("data-plan-type"))
@@ -177,3 +195,16 @@ def test_a_decision_time_that_does_not_fit_the_treatment_is_caught() -> None:
     assert check_page(drug + row, "drug") == ["drug: medicare-advantage: decision '30 days'; the rule says '7 days'"]
     seven = row.replace('data-decide="30 days"', 'data-decide="7 days"').replace("Decision 30", "Decision 7")
     assert check_page(drug + seven, "drug") == []
+
+
+def test_a_next_step_the_reason_does_not_take_is_caught() -> None:
+    row = (
+        '<li class="deadline-row" data-plan-type="tricare"><p data-step="reconsideration" data-file-within="90 days">'
+        '90 days</p><span class="next" data-step="second-reconsideration-medical-necessity" data-who-files="you">'
+        "Next: Second reconsideration (medical necessity)</span></li>"
+    )
+    assert check_page(row, "tricare/ivf/not-medically-necessary/index.html") == []
+    assert check_page(row, "tricare/ivf/benefit-exclusion/index.html") == [
+        "tricare/ivf/benefit-exclusion/index.html: tricare: next step 'second-reconsideration-medical-necessity'; "
+        "a benefit-exclusion denial takes 'formal-review-factual-denials-only'"
+    ]

@@ -74,6 +74,14 @@ CASES: dict[str, tuple[Case, str]] = {
         lambda c: edit(c / "payers/contoso.yaml", "medicare-advantage]", "medicare-advantge]"),
         "content/payers/contoso.yaml:4: plan_types: no plan type 'medicare-advantge' (looked for content/plan-types/medicare-advantge.yaml)",
     ),
+    "plan-type step for an unknown reason": (
+        lambda c: edit(
+            c / "plan-types/medicare-advantage.yaml",
+            "    who_files: forwarded\n",
+            "    who_files: forwarded\n    reasons: [made-up]\n",
+        ),
+        "content/plan-types/medicare-advantage.yaml:24: steps[1].reasons: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
+    ),
     "pair for an unknown treatment": (
         lambda c: shutil.copy(c / "payers/northwind/entresto.md", c / "payers/northwind/entrest.md"),
         "content/payers/northwind/entrest.md:1: treatment: no treatment 'entrest' (looked for content/treatments/entrest.md)",

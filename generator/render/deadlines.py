@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..guide_records import fast_decision, row_groups, standard_decision
+from ..guide_records import fast_decision, next_step, row_groups, standard_decision
 from ..model import PlanType, Step
 from .sources import Cited, PageSources
 
@@ -32,16 +32,18 @@ class DeadlineRow:
         return " ".join(pt.slug for pt in self.plan_types)
 
 
-def deadline_rows(plan_types: list[PlanType], sources: PageSources, drug: bool = False) -> list[DeadlineRow]:
+def deadline_rows(
+    plan_types: list[PlanType], sources: PageSources, drug: bool = False, reason: str = ""
+) -> list[DeadlineRow]:
     """Rows in the order of their first plan type; plan types with identical rules share one. On a drug's
     page a plan type's time for a drug request is its decision time (guide_records.standard_decision)."""
-    return [_row(group, sources, drug) for group in row_groups(plan_types, drug)]
+    return [_row(group, sources, drug, reason) for group in row_groups(plan_types, drug, reason)]
 
 
-def _row(group: tuple[PlanType, ...], sources: PageSources, drug: bool) -> DeadlineRow:
+def _row(group: tuple[PlanType, ...], sources: PageSources, drug: bool, reason: str) -> DeadlineRow:
     first = group[0]
     step = first.steps[0]
-    next_step = first.steps[1] if len(first.steps) > 1 else None
+    nxt = next_step(first, reason)
 
     def each(pick) -> list[Cited]:
         items = [pick(pt) for pt in group]
@@ -53,6 +55,6 @@ def _row(group: tuple[PlanType, ...], sources: PageSources, drug: bool) -> Deadl
         appeal=each(lambda pt: pt.steps[0].file_within),
         decision=each(lambda pt: standard_decision(pt.steps[0], drug)),
         fast=each(lambda pt: fast_decision(pt.steps[0])),
-        next_step=next_step,
-        next_within=each(lambda pt: pt.steps[1].file_within if len(pt.steps) > 1 else None),
+        next_step=nxt,
+        next_within=each(lambda pt: (later := next_step(pt, reason)) and later.file_within),
     )

@@ -126,11 +126,14 @@ class GuidePages(PageKind):
         """The deadline rows: one per group of the page's plan types with identical rules, each number cited."""
         return reuse(
             self._pieces,
-            ("rights", r.page.plan_types, r.drug),
+            ("rights", r.page.plan_types, r.drug, r.row_reason),
             sources,
             lambda: self.partial(
                 "guide/rights.html",
-                {"deadlines": deadline_rows(r.plan_types, sources, r.drug), "plan_type_url": plan_type_url},
+                {
+                    "deadlines": deadline_rows(r.plan_types, sources, r.drug, r.row_reason),
+                    "plan_type_url": plan_type_url,
+                },
                 r,
             ),
         )
@@ -151,9 +154,11 @@ class GuidePages(PageKind):
     def calc_options(self, r: GuideRecords) -> Markup:
         """The calculator's choice of plan type, one option per deadline row: once per set of plan types."""
         return self.once(
-            ("calc-options", r.page.plan_types, r.drug),
+            ("calc-options", r.page.plan_types, r.drug, r.row_reason),
             lambda: self.partial(
-                "guide/calc_options.html", {"deadlines": deadline_rows(r.plan_types, PageSources(), r.drug)}, r
+                "guide/calc_options.html",
+                {"deadlines": deadline_rows(r.plan_types, PageSources(), r.drug, r.row_reason)},
+                r,
             ),
         )
 
