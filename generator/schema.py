@@ -63,7 +63,9 @@ OPTIONAL = {
     "plural",
 }
 """Fields a file may leave out (the validator fills in a default or treats them as empty)."""
-NOT_IN_FILES = {"slug", "body", "payer", "treatment", "anchor"}
+NOT_IN_FILES = {"slug", "body", "anchor"}
+FROM_PATH = {("PairNote", "payer"), ("PairNote", "treatment")}
+"""A pair's payer and treatment come from its path, not its keys (an exclusion's treatment is a key)."""
 FILES = {
     "site": model.SiteConfig,
     "payer": model.Payer,
@@ -109,7 +111,7 @@ def record_schema(cls: type) -> dict:
     hints = typing.get_type_hints(cls)
     properties, required = {}, []
     for field in dataclasses.fields(cls):
-        if field.name in NOT_IN_FILES:
+        if field.name in NOT_IN_FILES or (cls.__name__, field.name) in FROM_PATH:
             continue
         key = RENAMED.get(field.name, field.name)
         properties[key] = _type_schema(cls.__name__, field.name, hints[field.name])
@@ -128,6 +130,7 @@ def record_schema(cls: type) -> dict:
             or (cls is model.Step and field.name == "notes")
         )
         optional = optional or (cls is model.Reason and field.name == "plan_type_notes")
+        optional = optional or cls is model.Exclusion  # a treatment, a reason or both (validate.py says which)
         if not optional and not (cls is model.Fact and field.name == "cite"):
             required.append(key)
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
