@@ -24,6 +24,23 @@ from .pages import GuidePage
 
 
 @dataclass(frozen=True, slots=True)
+class RowTerms:
+    """What a guide's deadline rows depend on besides its plan types (standard_decision, row_fast, next_step)."""
+
+    drug: bool = False
+    """The page is about a drug: a plan type's time for a drug request is its decision time."""
+    reason: str = ""
+    """The page's reason where one of its plan types takes a later step only for some reasons, else ""."""
+    after_care: bool = False
+    """The denial is of a claim for care already had (GuideRecords.after_care): a plan type's time for
+    that is its decision time, and there is no fast one."""
+
+
+PLAIN_ROWS = RowTerms()
+"""Rows that depend on their plan types only."""
+
+
+@dataclass(frozen=True, slots=True)
 class GuideRecords:
     """The records one guide shows, looked up once per page, and who the page speaks to."""
 
@@ -50,17 +67,24 @@ class GuideRecords:
         return self.treatment.kind in DRUG_KINDS
 
     @property
-    def row_reason(self) -> str:
-        """The page's reason where one of its plan types takes a step only for some reasons (next_step), else "":
-        the deadline rows depend on it only there."""
+    def after_care(self) -> bool:
+        """Whether the denial is of a claim for care already had: the reason says so (a missing prior
+        authorization), on the medical benefit; a pharmacy turns a drug away before you have it."""
+        return self.reason.after_care and self.treatment.benefit == "medical"
+
+    @property
+    def row_terms(self) -> RowTerms:
+        """What the page's deadline rows depend on besides its plan types."""
         steps = (s for pt in self.plan_types for s in pt.steps)
-        return self.page.reason if any(s.reasons for s in steps) else ""
+        reason = self.page.reason if any(s.reasons for s in steps) else ""
+        return RowTerms(self.drug, reason, self.after_care)
 
     @property
     def fast(self) -> bool:
         """Whether one of the page's plan types has a fast appeal for this kind of treatment (its
-        `expedited` applies here): Original Medicare's fast reviews are for care that is ending."""
-        return any(pt.expedited.applies(self.audience) for pt in self.plan_types)
+        `expedited` applies here; Original Medicare's fast reviews are for care that is ending), and the
+        care is still to come: a claim for care already had is never decided fast."""
+        return not self.after_care and any(pt.expedited.applies(self.audience) for pt in self.plan_types)
 
     @property
     def criteria(self) -> tuple[Fact, ...]:
@@ -90,12 +114,12 @@ def guide_records(content: Content, page: GuidePage) -> GuideRecords:
     return GuideRecords(page, payer, treatment, reason, pair, plan_types, audience, note, process)
 
 
-def row_groups(plan_types: list[PlanType], drug: bool = False, reason: str = "") -> list[tuple[PlanType, ...]]:
+def row_groups(plan_types: list[PlanType], terms: RowTerms = PLAIN_ROWS) -> list[tuple[PlanType, ...]]:
     """The page's deadline rows: plan types whose first appeal has identical rules share one, in the
     order of their first plan type (render/deadlines.py shows them, similarity.py weighs them)."""
     groups: dict[tuple, list[PlanType]] = {}
     for pt in plan_types:
-        groups.setdefault(_rule_key(pt, drug, reason), []).append(pt)
+        groups.setdefault(_rule_key(pt, terms), []).append(pt)
     return [tuple(group) for group in groups.values()]
 
 
@@ -105,15 +129,15 @@ def next_step(pt: PlanType, reason: str = "") -> Step | None:
     return next((s for s in pt.steps[1:] if not s.reasons or reason in s.reasons), None)
 
 
-def _rule_key(pt: PlanType, drug: bool, reason: str) -> tuple:
+def _rule_key(pt: PlanType, terms: RowTerms) -> tuple:
     """What must be equal for two plan types to share a row: every number and what it counts from."""
     step = pt.steps[0]
-    nxt = next_step(pt, reason)
+    nxt = next_step(pt, terms.reason)
     return (
         step.name,
         _deadline_key(step.file_within),
-        _decision_key(standard_decision(step, drug)),
-        _decision_key(fast_decision(step)),
+        _decision_key(standard_decision(step, terms)),
+        _decision_key(row_fast(step, terms)),
         (nxt.name, nxt.who_files, _deadline_key(nxt.file_within)) if nxt else None,
     )
 
@@ -130,17 +154,27 @@ DRUG_KINDS = ("drug", "biologic")
 
 _FIRST_MET = ("pre-service", "standard", "drug", "post-service", "payment")
 _FIRST_MET_BY_DRUG = ("drug", "pre-service", "standard", "post-service", "payment")
+_AFTER_CARE = ("post-service", "payment")
 
 
-def standard_decision(step: Step, drug: bool = False) -> Decision | None:
+def standard_decision(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
     """The decision time a person waiting on a request for care meets first; on a drug's page, the
     step's own time for a drug request where it has one (Medicare Advantage decides a Part B drug
-    appeal in 7 days, not the 30 it has for other care: 42 CFR 422.590(a), (c))."""
-    for kind in _FIRST_MET_BY_DRUG if drug else _FIRST_MET:
+    appeal in 7 days, not the 30 it has for other care: 42 CFR 422.590(a), (c)); for a claim for care
+    already had, the step's time for that where it has one (60 days in a job-based plan or Medicare
+    Advantage: 29 CFR 2560.503-1(i)(2)(iii); 42 CFR 422.590(b))."""
+    order = _FIRST_MET_BY_DRUG if terms.drug else _FIRST_MET
+    for kind in _AFTER_CARE + order if terms.after_care else order:
         for d in step.decisions:
             if d.kind == kind:
                 return d
     return None
+
+
+def row_fast(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
+    """The fast decision time a row shows: none for a claim for care already had (29 CFR 2560.503-1(m)(1)
+    makes urgent claims ones for care still to come; 42 CFR 422.584(a) leaves out payment requests)."""
+    return None if terms.after_care else fast_decision(step)
 
 
 def fast_decision(step: Step) -> Decision | None:

@@ -249,6 +249,9 @@ class Reason:
     plan_type_notes: dict[str, tuple[Fact, ...]]
     last_reviewed: date
     sources: tuple[Citation, ...]
+    after_care: bool = False
+    """Whether this denial is of a claim for care already had (a missing prior authorization): a guide's
+    rows then give each plan type's time for such a claim, and offer no fast appeal."""
 
     def applies_to(self, treatment: Treatment) -> bool:
         """Whether this reason makes sense for the treatment at all."""

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 
-from .guide_records import GuideRecords, fast_decision, guide_records, next_step, row_groups, standard_decision
+from .guide_records import GuideRecords, RowTerms, guide_records, next_step, row_fast, row_groups, standard_decision
 from .incremental.fingerprints import hash_parts
 from .incremental.memo import Memo
 from .model import Audience, Content, PlanType
@@ -95,22 +95,22 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 
 def _rows(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
-    groups = row_groups(r.plan_types, r.drug, r.row_reason)
-    return [
-        (_row_key(group, r.drug, r.row_reason), partial(_row_text, group, r.drug, r.row_reason)) for group in groups
-    ]
+    terms = r.row_terms
+    return [(_row_key(group, terms), partial(_row_text, group, terms)) for group in row_groups(r.plan_types, terms)]
 
 
-def _row_key(group: tuple[PlanType, ...], drug: bool, reason: str) -> Key:
-    """A row's plan types, whether it shows their time for a drug request, and the next step a reason
-    takes where that differs: the same row on two pages is one block unless its words differ."""
-    decision = standard_decision(group[0].steps[0], drug)
-    nxt = next_step(group[0], reason)
+def _row_key(group: tuple[PlanType, ...], terms: RowTerms) -> Key:
+    """A row's plan types, and what else changes its words: the kind of decision time it shows, whether
+    it shows a fast one, and the next step a reason takes. The same row on two pages is one block."""
+    step = group[0].steps[0]
+    decision = standard_decision(step, terms)
+    nxt = next_step(group[0], terms.reason)
     return (
         "row",
         *(pt.slug for pt in group),
-        *(("drug",) if decision and decision.kind == "drug" else ()),
-        *((nxt.anchor,) if reason and nxt else ()),
+        decision.kind if decision else "",
+        row_fast(step, terms) is not None,
+        *((nxt.anchor,) if terms.reason and nxt else ()),
     )
 
 
@@ -177,12 +177,12 @@ FAST_WORDS = (
 
 PARTS: tuple[tuple[Callable[[GuidePage, GuideRecords, int], tuple], Callable[..., Blocks]], ...] = (
     (lambda g, r, audience: (g.treatment, g.reason, *(i for i, _ in r.note)), _opening),
-    (lambda g, r, audience: (g.plan_types, r.drug, r.row_reason), _rows),
+    (lambda g, r, audience: (g.plan_types, r.row_terms), _rows),
     (lambda g, r, audience: (g.payer, g.treatment, audience), _policy),
     (lambda g, r, audience: (g.reason, audience), _rules),
     (lambda g, r, audience: (g.treatment, audience), _pitfall),
     (lambda g, r, audience: (g.payer, g.reason, audience), _process),
-    (lambda g, r, audience: (g.treatment, audience), _closing),
+    (lambda g, r, audience: (g.treatment, audience, r.fast), _closing),
 )
 """A page's blocks in order, in parts, each with what decides its blocks: the page's slugs, its plan
 types, the note's facts that apply, or who the page speaks to (an audience's number). Pages that
@@ -229,15 +229,15 @@ def _text(fact) -> Callable[[], str]:
     return lambda: f"{getattr(fact, 'name', '')} {fact.text}"
 
 
-def _row_text(group: tuple[PlanType, ...], drug: bool, reason: str) -> str:
+def _row_text(group: tuple[PlanType, ...], terms: RowTerms) -> str:
     """About the words of a deadline row: when to appeal, the plan types it is for, the decision
     times and the next level (render/deadlines.py, templates/guide/rights.html)."""
     step = group[0].steps[0]
     words = [step.file_within.value if step.file_within else step.name, *(pt.short_name for pt in group)]
-    decision, fast = standard_decision(step, drug), fast_decision(step)
+    decision, fast = standard_decision(step, terms), row_fast(step, terms)
     if decision:
         words.append(f"Decision {decision.value}" + (f", fast {fast.value}" if fast else ""))
-    nxt = next_step(group[0], reason)
+    nxt = next_step(group[0], terms.reason)
     if nxt:
         words.append(f"Next: {nxt.name}" + (f" within {nxt.file_within.value}" if nxt.file_within else ""))
     return " ".join(words)

@@ -231,6 +231,7 @@ def _reason(slug: str, f: Fields) -> Reason:
         plan_type_notes=plan_type_notes,
         last_reviewed=f.day("last_reviewed"),
         sources=_citations(f),
+        after_care=f.flag("after_care"),
     )
 
 

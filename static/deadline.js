@@ -83,7 +83,9 @@
       // A time for a request for care (or a drug) is not the time for a claim for care already had, which
       // may be longer: the date says which it is.
       var kind = rule.getAttribute("data-decide-kind");
-      var what = kind === "pre-service" ? "For care you have not had yet, the plan" : kind === "drug" ? "For a drug you have not had yet, the plan" : "The plan";
+      var what = kind === "pre-service" ? "For care you have not had yet, the plan"
+        : kind === "drug" ? "For a drug you have not had yet, the plan"
+        : kind === "post-service" || kind === "payment" ? "For care you already had, the plan" : "The plan";
       if (std) line([what + " must decide by ", std, fast ? "; a fast appeal by " : ".", fast || "", fast ? "." : ""]);
     }
     if (next && decided) {

@@ -156,6 +156,17 @@ CASES = [
         "2025-10-31",
         ["2026-03-30", "2026-03-01"],
     ),
+    # A claim for care already had (no prior authorization): 29 CFR 2560.503-1(h)(3)(i), 180 days from 20 Jan
+    # is 19 Jul (31 Jan +11, 28 Feb +39, 31 Mar +70, 30 Apr +100, 31 May +131, 30 Jun +161); (i)(2)(iii), the
+    # plan decides 60 days after the appeal reaches it (31 Jan + 60 = 1 Apr), and no fast time applies ((m)(1)).
+    (
+        "/centene/lumbar-spinal-fusion/prior-authorization-not-obtained/",
+        "employer-insured",
+        "2026-01-20",
+        "2026-01-31",
+        None,
+        ["2026-07-19", "2026-04-01"],
+    ),
     # 5 CFR 890.105(b)(1): 6 months from 31 Aug 2025 has no 31 Feb: 1 Mar 2026.
     ("/aetna/keytruda/not-medically-necessary/", "fehb", "2025-08-31", None, None, ["2026-03-01"]),
     # 42 CFR 405.942(a): 120 days; 29 Feb 2024 + 120 = 28 Jun 2024 (31 May is +92).
@@ -234,6 +245,7 @@ DECISION_WORDS = [
     ("/humana/spinal-cord-stimulator/not-medically-necessary/", "medicare-advantage", "For care you have not had yet"),
     ("/aetna/keytruda/not-medically-necessary/", "medicare-advantage", "For a drug you have not had yet"),
     ("/aetna/keytruda/not-medically-necessary/", "medicaid-managed-care", "The plan must decide by"),
+    ("/centene/lumbar-spinal-fusion/prior-authorization-not-obtained/", "employer-insured", "For care you already had"),
 ]
 
 

@@ -438,3 +438,32 @@ def test_templates_render_with_plain_dict_globals_as_with_jinjas_chainmap(conten
         assert fast.hubs.render(hub) == plain.hubs.render(hub), hub.url
     assert type(fast.template("guide.html").globals) is dict
     assert type(plain.template("guide.html").globals) is not dict
+
+
+def test_a_claim_for_care_already_had_shows_its_own_decision_time_and_no_fast_appeal(
+    content_dir: Path, tmp_path: Path, built_site: Path
+) -> None:
+    # 29 CFR 2560.503-1(i)(2)(iii): 60 days for a claim for care already had; (m)(1): urgent claims are for care to come.
+    reason = content_dir / "reasons/out-of-network.yaml"
+    reason.write_text(reason.read_text("utf-8").replace("kinds: [", "after_care: true\nkinds: ["), "utf-8")
+    plan_type = content_dir / "plan-types/employer-self-funded.yaml"
+    plan_type.write_text(
+        plan_type.read_text("utf-8").replace(
+            "        cite: 29 CFR 2560.503-1(i)(2)(ii)\n",
+            "        cite: 29 CFR 2560.503-1(i)(2)(ii)\n"
+            "      - kind: post-service\n        value: 60 days\n        text: for care you already had\n"
+            "        cite: 29 CFR 2560.503-1(i)(2)(iii)\n",
+        ),
+        "utf-8",
+    )
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    url = "contoso/lumbar-spinal-fusion/out-of-network/index.html"
+    page, before = (out / url).read_text("utf-8"), (built_site / url).read_text("utf-8")
+    row = between(page, 'data-plan-type="employer-self-funded"', "</li>")
+    assert 'data-decide="60 days" data-decide-kind="post-service"' in row and "Decision 60 days" in row
+    assert "data-decide-fast" not in row and "fast 72 hours" not in row
+    assert "Please pay the claim for" in page and "Please approve" not in page
+    assert "fast (expedited)" not in page
+    # The same guide before the change: the time for care still to come, a fast one, and the fast appeal.
+    assert 'data-decide="30 days" data-decide-kind="pre-service"' in before and "fast (expedited)" in before

@@ -60,6 +60,16 @@ DECIDE: dict[str, dict[bool, str]] = {
 """The standard decision time a guide's deadline row states (`data-decide`), by whether the guide is about
 a drug or biologic (its JSON-LD is about a schema.org Drug)."""
 
+DECIDE_PAID: dict[str, str] = {
+    # 29 CFR 2560.503-1(i)(2)(iii): a claim for care already had, one appeal level
+    "employer-insured": "60 days",
+    "employer-self-funded": "60 days",
+    # 42 CFR 422.590(b): a request to pay for care already had
+    "medicare-advantage": "60 days",
+}
+"""The decision time a row states where it gives the time for a claim for care already had (its
+`data-decide-kind` says post-service or payment), with no fast time beside it."""
+
 NEXT_BY_REASON: dict[tuple[str, str], str] = {
     # 32 CFR 199.10: a denial that a treatment is excluded is a factual one, which goes to the Defense
     # Health Agency's formal review (60 days, $50 or more in dispute), not the medical-necessity track.
@@ -123,8 +133,11 @@ def check_page(page: str, where: str) -> list[str]:
     for el in tree.xpath("//*[@data-decide]"):
         owner = el if el.get("data-plan-type") else next(a for a in el.iterancestors() if a.get("data-plan-type"))
         row = " ".join(owner.text_content().split())
+        paid = el.get("data-decide-kind") in ("post-service", "payment")
+        if paid and el.get("data-decide-fast"):
+            problems.append(f"{where}: a claim for care already had is given a fast decision time")
         for plan_type in owner.get("data-plan-type").split():
-            expected = DECIDE.get(plan_type, {}).get(drug)
+            expected = DECIDE_PAID.get(plan_type) if paid else DECIDE.get(plan_type, {}).get(drug)
             if expected and (el.get("data-decide") != expected or f"Decision {expected}" not in row):
                 problems.append(f"{where}: {plan_type}: decision {el.get('data-decide')!r}; the rule says {expected!r}")
     text = " ".join(tree.text_content().split())
@@ -208,3 +221,16 @@ def test_a_next_step_the_reason_does_not_take_is_caught() -> None:
         "tricare/ivf/benefit-exclusion/index.html: tricare: next step 'second-reconsideration-medical-necessity'; "
         "a benefit-exclusion denial takes 'formal-review-factual-denials-only'"
     ]
+
+
+def test_a_claim_for_care_already_had_is_checked_against_its_own_time() -> None:
+    row = (
+        '<li data-plan-type="medicare-advantage"><p data-step="plan-reconsideration-first-appeal" '
+        'data-file-within="65 days" data-decide="60 days" data-decide-kind="payment">65 days</p>'
+        "<p>Decision 60 days.</p></li>"
+    )
+    assert check_page(row, "paid") == []
+    fast = row.replace('data-decide-kind="payment"', 'data-decide-kind="payment" data-decide-fast="72 hours"')
+    assert check_page(fast, "fast") == ["fast: a claim for care already had is given a fast decision time"]
+    short = row.replace('data-decide="60 days"', 'data-decide="30 days"').replace("Decision 60", "Decision 30")
+    assert check_page(short, "short") == ["short: medicare-advantage: decision '30 days'; the rule says '60 days'"]

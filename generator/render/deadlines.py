@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..guide_records import fast_decision, next_step, row_groups, standard_decision
+from ..guide_records import PLAIN_ROWS, RowTerms, next_step, row_fast, row_groups, standard_decision
 from ..model import PlanType, Step
 from .sources import Cited, PageSources
 
@@ -32,18 +32,16 @@ class DeadlineRow:
         return " ".join(pt.slug for pt in self.plan_types)
 
 
-def deadline_rows(
-    plan_types: list[PlanType], sources: PageSources, drug: bool = False, reason: str = ""
-) -> list[DeadlineRow]:
-    """Rows in the order of their first plan type; plan types with identical rules share one. On a drug's
-    page a plan type's time for a drug request is its decision time (guide_records.standard_decision)."""
-    return [_row(group, sources, drug, reason) for group in row_groups(plan_types, drug, reason)]
+def deadline_rows(plan_types: list[PlanType], sources: PageSources, terms: RowTerms = PLAIN_ROWS) -> list[DeadlineRow]:
+    """Rows in the order of their first plan type; plan types with identical rules share one. What else
+    they depend on (a drug, the reason, a claim for care already had) is `terms` (guide_records.py)."""
+    return [_row(group, sources, terms) for group in row_groups(plan_types, terms)]
 
 
-def _row(group: tuple[PlanType, ...], sources: PageSources, drug: bool, reason: str) -> DeadlineRow:
+def _row(group: tuple[PlanType, ...], sources: PageSources, terms: RowTerms) -> DeadlineRow:
     first = group[0]
     step = first.steps[0]
-    nxt = next_step(first, reason)
+    nxt = next_step(first, terms.reason)
 
     def each(pick) -> list[Cited]:
         items = [pick(pt) for pt in group]
@@ -53,8 +51,8 @@ def _row(group: tuple[PlanType, ...], sources: PageSources, drug: bool, reason: 
         plan_types=group,
         step=step,
         appeal=each(lambda pt: pt.steps[0].file_within),
-        decision=each(lambda pt: standard_decision(pt.steps[0], drug)),
-        fast=each(lambda pt: fast_decision(pt.steps[0])),
+        decision=each(lambda pt: standard_decision(pt.steps[0], terms)),
+        fast=each(lambda pt: row_fast(pt.steps[0], terms)),
         next_step=nxt,
-        next_within=each(lambda pt: (later := next_step(pt, reason)) and later.file_within),
+        next_within=each(lambda pt: (later := next_step(pt, terms.reason)) and later.file_within),
     )

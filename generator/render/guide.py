@@ -107,9 +107,11 @@ class GuidePages(PageKind):
         context["requirements"] = self.requirements(r, sources)
         has_table = self.has_table(r)
         context["letter"] = self.once(
-            ("letter", has_table, r.treatment.plural, r.fast),
+            ("letter", has_table, r.treatment.plural, r.fast, r.after_care),
             lambda: self.partial(
-                "guide/letter.html", {"criteria": has_table, "treatment": r.treatment, "fast": r.fast}, r
+                "guide/letter.html",
+                {"criteria": has_table, "treatment": r.treatment, "fast": r.fast, "after_care": r.after_care},
+                r,
             ),
         )
         context |= self.angle(r, sources)
@@ -126,12 +128,12 @@ class GuidePages(PageKind):
         """The deadline rows: one per group of the page's plan types with identical rules, each number cited."""
         return reuse(
             self._pieces,
-            ("rights", r.page.plan_types, r.drug, r.row_reason),
+            ("rights", r.page.plan_types, r.row_terms),
             sources,
             lambda: self.partial(
                 "guide/rights.html",
                 {
-                    "deadlines": deadline_rows(r.plan_types, sources, r.drug, r.row_reason),
+                    "deadlines": deadline_rows(r.plan_types, sources, r.row_terms),
                     "plan_type_url": plan_type_url,
                 },
                 r,
@@ -154,10 +156,10 @@ class GuidePages(PageKind):
     def calc_options(self, r: GuideRecords) -> Markup:
         """The calculator's choice of plan type, one option per deadline row: once per set of plan types."""
         return self.once(
-            ("calc-options", r.page.plan_types, r.drug, r.row_reason),
+            ("calc-options", r.page.plan_types, r.row_terms),
             lambda: self.partial(
                 "guide/calc_options.html",
-                {"deadlines": deadline_rows(r.plan_types, PageSources(), r.drug, r.row_reason)},
+                {"deadlines": deadline_rows(r.plan_types, PageSources(), r.row_terms)},
                 r,
             ),
         )
