@@ -180,3 +180,17 @@ def row_fast(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
 def fast_decision(step: Step) -> Decision | None:
     """The expedited decision time, when the step has one."""
     return next((d for d in step.decisions if d.kind == "expedited"), None)
+
+
+def scope_label(fact: Fact, plan_types: list[PlanType]) -> str:
+    """Whose rule a fact is, where it holds for some of a page's plan types only: "Medicare", "Medicaid",
+    or the plan types' names; "" where it holds for all of them (a criterion in the table says so)."""
+    covered = [pt for pt in plan_types if pt.slug in fact.scope.plan_types]
+    if not fact.scope.plan_types or len(covered) == len(plan_types):
+        return ""
+    slugs = [pt.slug for pt in covered]
+    if all(s.startswith("medicare-") or s == "original-medicare" for s in slugs):
+        return "Medicare"
+    if all(s.startswith("medicaid-") for s in slugs):
+        return "Medicaid"
+    return ", ".join(pt.short_name for pt in covered)

@@ -29,7 +29,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 
-from .guide_records import GuideRecords, RowTerms, guide_records, next_step, row_fast, row_groups, standard_decision
+from .guide_records import (
+    GuideRecords,
+    RowTerms,
+    guide_records,
+    next_step,
+    row_fast,
+    row_groups,
+    scope_label,
+    standard_decision,
+)
 from .incremental.fingerprints import hash_parts
 from .incremental.memo import Memo
 from .model import Audience, Content, PlanType
@@ -120,14 +129,14 @@ def _policy(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     if r.pair:
         pair = r.pair
         blocks.append((("pair", p, t), partial(_policy_text, r)))
-        blocks += _facts(("pair-criterion", p, t), pair.criteria, shown(pair.criteria, r))
+        blocks += _labelled(("pair-criterion", p, t), pair.criteria, shown(pair.criteria, r), r)
         governs = [pt for pt in r.plan_types if pt.slug in pair.plan_types]
         if len(governs) < len(r.plan_types):
             names = ", ".join(pt.short_name for pt in governs)
             blocks.append((("governs", *(pt.slug for pt in governs)), lambda: f"It governs {names} only; {_OTHERS}"))
         criteria = pair.criteria
     else:
-        blocks += _facts(("criterion", t), r.treatment.criteria, shown(r.treatment.criteria, r))
+        blocks += _labelled(("criterion", t), r.treatment.criteria, shown(r.treatment.criteria, r), r)
         blocks.append((("library", p), partial(_library_text, r)))
         criteria = r.treatment.criteria
     if any(criteria[i].context for i in shown(criteria, r)):
@@ -223,6 +232,16 @@ def _process_heading(payer: str, only: tuple[PlanType, ...]) -> str:
 
 def _facts(prefix: Key, facts: tuple, indices: tuple[int, ...]) -> list[tuple[Key, Callable[[], str]]]:
     return [((*prefix, i), _text(facts[i])) for i in indices]
+
+
+def _labelled(prefix: Key, facts: tuple, indices: tuple[int, ...], r: GuideRecords) -> Blocks:
+    """Criteria, each with whose rule it is where it holds for some of the page's plan types (scope_label)."""
+    blocks: Blocks = []
+    for i in indices:
+        label = scope_label(facts[i], r.plan_types)
+        text = _text(facts[i])
+        blocks.append(((*prefix, i, label), (lambda t=text, label=label: f"{label}: {t()}") if label else text))
+    return blocks
 
 
 def _text(fact) -> Callable[[], str]:

@@ -467,3 +467,28 @@ def test_a_claim_for_care_already_had_shows_its_own_decision_time_and_no_fast_ap
     assert "fast (expedited)" not in page
     # The same guide before the change: the time for care still to come, a fast one, and the fast appeal.
     assert 'data-decide="30 days" data-decide-kind="pre-service"' in before and "fast (expedited)" in before
+
+
+def test_a_criterion_for_some_of_a_guide_s_plan_types_says_whose_it_is(content_dir: Path, tmp_path: Path) -> None:
+    treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
+    scoped = (
+        "  - text: Three to six months of failed conservative care.\n"
+        "    cite: Typical commercial and Medicare policy criteria (payer policies vary)\n"
+        "    applies_to:\n      plan_types: [medicare-advantage]\n"
+    )
+    text = treatment.read_text("utf-8")
+    treatment.write_text(
+        text.replace(
+            "  - text: Three to six months of failed conservative care.\n"
+            "    cite: Typical commercial and Medicare policy criteria (payer policies vary)\n",
+            scoped,
+        ),
+        "utf-8",
+    )
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    table = between(
+        (out / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8"), "<tbody>", "</tbody>"
+    )
+    assert "<td><strong>Medicare:</strong> Three to six months of failed conservative care." in table
+    assert "<td>A specific indication such as instability." in table

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from markupsafe import Markup, escape
 
-from ..guide_records import GuideRecords, guide_records
+from ..guide_records import GuideRecords, guide_records, scope_label
 from ..incremental.reads import read
 from ..model import Fact, PlanType
 from ..placeholders import fill_html
@@ -200,6 +200,8 @@ class GuidePages(PageKind):
                 "library": sources.cite(library) if library.name and not r.pair else None,
                 "criteria": sources.cite_all([f for f in criteria if not f.context]),
                 "background": sources.cite_all([f for f in criteria if f.context]),
+                "labels": [scope_label(f, r.plan_types) for f in criteria if not f.context],
+                "background_labels": [scope_label(f, r.plan_types) for f in criteria if f.context],
             }
             return self.partial("guide/requirements.html", context, r)
 
