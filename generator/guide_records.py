@@ -67,6 +67,14 @@ class GuideRecords:
         return self.treatment.kind in DRUG_KINDS
 
     @property
+    def ask_for(self) -> str:
+        """What to ask for first: the reason's own words for the page's plan types where they all share
+        them (Reason.ask_for_by_plan_type), else its general sentence."""
+        texts = {self.reason.ask_for_by_plan_type.get(pt.slug) for pt in self.plan_types}
+        (text,) = texts if len(texts) == 1 else (None,)
+        return text or self.reason.ask_for
+
+    @property
     def after_care(self) -> bool:
         """Whether the denial is of a claim for care already had: the reason says so (a missing prior
         authorization), on the medical benefit; a pharmacy turns a drug away before you have it."""

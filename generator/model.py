@@ -249,6 +249,9 @@ class Reason:
     plan_type_notes: dict[str, tuple[Fact, ...]]
     last_reviewed: date
     sources: tuple[Citation, ...]
+    ask_for_by_plan_type: dict[str, str] = field(default_factory=dict)
+    """What to ask for first where a plan type needs other words (Original Medicare has no plan document):
+    used on a guide whose plan types all have the same one (GuideRecords.ask_for)."""
     after_care: bool = False
     """Whether this denial is of a claim for care already had (a missing prior authorization): a guide's
     rows then give each plan type's time for such a claim, and offer no fast appeal."""

@@ -95,7 +95,8 @@ def page_blocks(content: Content, r: GuideRecords, shown: Shown = applying) -> B
 
 def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     t, reason = r.treatment.slug, r.reason.slug
-    blocks: Blocks = [(("ask", reason), lambda: r.reason.ask_for)]
+    ask = r.ask_for
+    blocks: Blocks = [(("ask", reason, ask != r.reason.ask_for and ask), lambda: ask)]
     if r.note:
         blocks += [(("note", t, reason, i), _text(f)) for i, f in r.note]
     else:
@@ -185,7 +186,7 @@ FAST_WORDS = (
 
 
 PARTS: tuple[tuple[Callable[[GuidePage, GuideRecords, int], tuple], Callable[..., Blocks]], ...] = (
-    (lambda g, r, audience: (g.treatment, g.reason, *(i for i, _ in r.note)), _opening),
+    (lambda g, r, audience: (g.treatment, g.reason, r.ask_for, *(i for i, _ in r.note)), _opening),
     (lambda g, r, audience: (g.plan_types, r.row_terms), _rows),
     (lambda g, r, audience: (g.payer, g.treatment, audience), _policy),
     (lambda g, r, audience: (g.reason, audience), _rules),

@@ -231,8 +231,16 @@ def _reason(slug: str, f: Fields) -> Reason:
         plan_type_notes=plan_type_notes,
         last_reviewed=f.day("last_reviewed"),
         sources=_citations(f),
+        ask_for_by_plan_type=_texts_by_key(f, "ask_for_by_plan_type"),
         after_care=f.flag("after_care"),
     )
+
+
+def _texts_by_key(f: Fields, key: str) -> dict[str, str]:
+    """A mapping of slugs to one sentence each (placeholders allowed), for a field such as ask_for_by_plan_type."""
+    found = f.mapping(key) or {}
+    sub = Fields(found, f.shown, f.errors, f"{key}.")
+    return {str(k): sub.text(str(k)) for k in found}
 
 
 def _treatment(slug: str, f: Fields) -> Treatment:

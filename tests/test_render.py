@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build, fill
+from conftest import FIXTURE, ROOT, build, fill
 
 SECTION_IDS = ("rights", "requirements", "angle", "worksheet", "timeline", "next-steps", "cta", "related", "sources")
 GUIDE = "northwind/entresto/not-medically-necessary/index.html"
@@ -492,3 +492,27 @@ def test_a_criterion_for_some_of_a_guide_s_plan_types_says_whose_it_is(content_d
     )
     assert "<td><strong>Medicare:</strong> Three to six months of failed conservative care." in table
     assert "<td>A specific indication such as instability." in table
+
+
+def test_a_reason_s_words_for_a_plan_type_are_used_where_every_plan_type_of_the_guide_has_them(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    reason = content_dir / "reasons/out-of-network.yaml"
+    general = "Ask for a network gap exception."
+    own = "Ask which network rule the plan applied to {treatment}."
+    for plan_types, expected in (
+        (["medicare-advantage"], general),
+        (["medicare-advantage", "employer-self-funded"], own.replace("{treatment}", "spinal fusion")),
+    ):
+        lines = "".join(f'  {pt}: "{own}"\n' for pt in plan_types)
+        reason.write_text(
+            (FIXTURE / "reasons/out-of-network.yaml").read_text("utf-8") + f"ask_for_by_plan_type:\n{lines}", "utf-8"
+        )
+        out = tmp_path / "-".join(plan_types)
+        build(content_dir, out, workers=1)
+        answer = between(
+            (out / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8"),
+            '<p class="answer">',
+            "</p>",
+        )
+        assert answer.endswith(expected), (plan_types, answer)

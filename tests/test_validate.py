@@ -82,6 +82,14 @@ CASES: dict[str, tuple[Case, str]] = {
         ),
         "content/plan-types/medicare-advantage.yaml:24: steps[1].reasons: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
     ),
+    "reason's words for an unknown plan type": (
+        lambda c: edit(
+            c / "reasons/out-of-network.yaml",
+            "kinds: [",
+            'ask_for_by_plan_type:\n  medicare-advantge: "Ask."\nkinds: [',
+        ),
+        "content/reasons/out-of-network.yaml:6: ask_for_by_plan_type.medicare-advantge: no plan type 'medicare-advantge' (looked for content/plan-types/medicare-advantge.yaml)",
+    ),
     "pair for an unknown treatment": (
         lambda c: shutil.copy(c / "payers/northwind/entresto.md", c / "payers/northwind/entrest.md"),
         "content/payers/northwind/entrest.md:1: treatment: no treatment 'entrest' (looked for content/treatments/entrest.md)",

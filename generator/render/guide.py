@@ -170,7 +170,7 @@ class GuidePages(PageKind):
         opening = r.note[0][1] if r.note else None
         first = first_sentence(opening.text) if opening else first_sentence(r.reason.lede)
         mark = sources.cite(opening).mark if opening else ""
-        return Markup(f"{escape(first)}{mark} {escape(r.reason.ask_for)}")
+        return Markup(f"{escape(first)}{mark} {escape(r.ask_for)}")
 
     def criteria(self, r: GuideRecords) -> list[Fact]:
         """The payer's own criteria where the pair governs the page, else the typical ones."""
@@ -267,7 +267,7 @@ class GuidePages(PageKind):
         """At most MAX_NEXT_STEPS things to do (next_steps): once per reason, treatment, whether the page
         has a criteria table and whether a fast appeal applies."""
         return self.once(
-            ("next-steps", r.reason.slug, r.treatment.slug, has_table, r.fast),
+            ("next-steps", r.reason.slug, r.treatment.slug, has_table, r.fast, r.ask_for),
             lambda: self.partial("guide/next_steps.html", {"next_steps": next_steps(r, has_table)}, r),
         )
 
@@ -296,7 +296,7 @@ def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
     documents = "; ".join(lower_first(d) for d in r.treatment.documents[:3])
     steps = [
         "Find the date printed on your denial notice and your plan type, then check your last day to appeal above.",
-        r.reason.ask_for,
+        r.ask_for,
         "Ask your doctor for a letter that answers "
         + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
         f"Gather your records: {documents}, and the denial letter itself.",
