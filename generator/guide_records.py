@@ -71,7 +71,7 @@ class GuideRecords:
         """What to ask for first: the reason's own words for the page's plan types where they all share
         them (Reason.ask_for_by_plan_type), else its general sentence."""
         texts = {self.reason.ask_for_by_plan_type.get(pt.slug) for pt in self.plan_types}
-        (text,) = texts if len(texts) == 1 else (None,)
+        text = texts.pop() if len(texts) == 1 else None
         return text or self.reason.ask_for
 
     @property
@@ -127,7 +127,7 @@ def row_groups(plan_types: list[PlanType], terms: RowTerms = PLAIN_ROWS) -> list
     order of their first plan type (render/deadlines.py shows them, similarity.py weighs them)."""
     groups: dict[tuple, list[PlanType]] = {}
     for pt in plan_types:
-        groups.setdefault(_rule_key(pt, terms), []).append(pt)
+        groups.setdefault(rule_key(pt, terms), []).append(pt)
     return [tuple(group) for group in groups.values()]
 
 
@@ -137,7 +137,7 @@ def next_step(pt: PlanType, reason: str = "") -> Step | None:
     return next((s for s in pt.steps[1:] if not s.reasons or reason in s.reasons), None)
 
 
-def _rule_key(pt: PlanType, terms: RowTerms) -> tuple:
+def rule_key(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> tuple:
     """What must be equal for two plan types to share a row: every number and what it counts from."""
     step = pt.steps[0]
     nxt = next_step(pt, terms.reason)
@@ -177,6 +177,10 @@ def standard_decision(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | No
             if d.kind == kind:
                 return d
     return None
+
+
+FAST_STEP = "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why."
+"""The next step that offers a fast appeal, on a guide that has one (GuideRecords.fast)."""
 
 
 def row_fast(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | None:

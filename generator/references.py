@@ -32,9 +32,11 @@ class _Refs:
         self.errors = errors
         self.unreadable = {f.path.stem for f in raw.plan_types + raw.reasons + raw.treatments + raw.payers if f.errors}
 
-    def check(self, file: RawFile, field: str, slug: str, known: dict, kind: str, sub: str, ext: str) -> None:
+    def check(
+        self, file: RawFile, field: str, slug: str, known: dict, kind: str, sub: str, ext: str, line: int | None = None
+    ) -> None:
         if slug and slug not in known and slug not in self.unreadable:
-            line = file.data.line_of(field.split(".")[0])
+            line = line or file.data.line_of(field.split(".")[0])
             message = f"no {kind} {slug!r} (looked for {self.folder}/{sub}/{slug}{ext})"
             self.errors.append(ContentError(file.shown, line, field, message))
 
@@ -83,11 +85,9 @@ def _plan_types(records: Records, files: dict[str, RawFile], refs: _Refs) -> Non
     for slug, plan_type in records.plan_types.items():
         file = files[slug]
         for n, step in enumerate(plan_type.steps):
+            line = file.data["steps"][n].line_of("reasons") if step.reasons else None
             for reason in step.reasons:
-                if reason not in records.reasons and reason not in refs.unreadable:
-                    line = file.data["steps"][n].line_of("reasons")
-                    message = f"no reason {reason!r} (looked for {refs.folder}/reasons/{reason}.yaml)"
-                    refs.errors.append(ContentError(file.shown, line, f"steps[{n}].reasons", message))
+                refs.check(file, f"steps[{n}].reasons", reason, records.reasons, "reason", "reasons", ".yaml", line)
 
 
 def _treatments(records: Records, files: dict[str, RawFile], refs: _Refs) -> None:

@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 
 from .guide_records import (
+    FAST_STEP,
     GuideRecords,
     RowTerms,
     guide_records,
     next_step,
     row_fast,
     row_groups,
+    rule_key,
     scope_label,
     standard_decision,
 )
@@ -110,18 +112,8 @@ def _rows(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 
 def _row_key(group: tuple[PlanType, ...], terms: RowTerms) -> Key:
-    """A row's plan types, and what else changes its words: the kind of decision time it shows, whether
-    it shows a fast one, and the next step a reason takes. The same row on two pages is one block."""
-    step = group[0].steps[0]
-    decision = standard_decision(step, terms)
-    nxt = next_step(group[0], terms.reason)
-    return (
-        "row",
-        *(pt.slug for pt in group),
-        decision.kind if decision else "",
-        row_fast(step, terms) is not None,
-        *((nxt.anchor,) if terms.reason and nxt else ()),
-    )
+    """A row's plan types and rules (guide_records.rule_key): the same row on two pages is one block."""
+    return ("row", *(pt.slug for pt in group), rule_key(group[0], terms))
 
 
 def _policy(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
@@ -177,9 +169,8 @@ def _closing(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 
 FAST_WORDS = (
-    "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why."
-    ' If waiting could seriously harm your health: "Please decide this fast (expedited); my doctor says'
-    ' waiting could seriously harm my health."'
+    FAST_STEP + ' If waiting could seriously harm your health: "Please decide this fast (expedited); my doctor'
+    ' says waiting could seriously harm my health."'
 )
 """About the words of the next step and the letter line that offer a fast appeal, on the pages that have one
 (GuideRecords.fast; render/guide.py next_steps, templates/guide/letter.html)."""

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from markupsafe import Markup, escape
 
-from ..guide_records import GuideRecords, guide_records, scope_label
+from ..guide_records import FAST_STEP, GuideRecords, guide_records, scope_label
 from ..incremental.reads import read
 from ..model import Fact, PlanType
 from ..placeholders import fill_html
@@ -300,11 +300,7 @@ def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
         "Ask your doctor for a letter that answers "
         + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
         f"Gather your records: {documents}, and the denial letter itself.",
-        *(
-            ["If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why."]
-            if r.fast
-            else []
-        ),
+        *([FAST_STEP] if r.fast else []),
         "Send the appeal the way your notice says, keep a copy, and keep proof of the date it was received.",
         "If {payer} says no again, ask for the next level listed for your plan type above.",
     ]
