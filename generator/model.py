@@ -132,6 +132,20 @@ class Fact(Scoped):
 
 
 @dataclass(frozen=True, slots=True)
+class FastAppeal(Fact):
+    """A plan type's fast (expedited) appeal: where it applies, and for which denial reasons."""
+
+    reasons: tuple[str, ...] = ()
+    """The denial reasons whose appeals may be fast, where not every reason's: TRICARE's fast appeal
+    belongs to its medical-necessity track, and a denial that a treatment is excluded takes the
+    factual one (32 CFR 199.10)."""
+
+    def applies_for(self, audience: Audience, reason: str) -> bool:
+        """Whether a guide for `audience` and a denial for `reason` may ask for it."""
+        return self.applies(audience) and (not self.reasons or reason in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
 class HelpEntry(Scoped):
     """Free help for people with some plan types: who they are, what they do, and where to reach them."""
 
@@ -219,7 +233,7 @@ class PlanType:
     benefits: tuple[str, ...]
     governing_rules: tuple[Fact, ...]
     steps: tuple[Step, ...]
-    expedited: Fact
+    expedited: FastAppeal
     rights: tuple[Fact, ...]
     last_reviewed: date
 

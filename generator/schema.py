@@ -131,7 +131,7 @@ def record_schema(cls: type) -> dict:
         )
         optional = optional or (cls is model.Reason and field.name == "plan_type_notes")
         optional = optional or cls is model.Exclusion  # a treatment, a reason or both (validate.py says which)
-        if not optional and not (cls is model.Fact and field.name == "cite"):
+        if not optional and not (issubclass(cls, model.Fact) and field.name == "cite"):
             required.append(key)
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
 

@@ -26,6 +26,7 @@ from .model import (
     Decision,
     Exclusion,
     Fact,
+    FastAppeal,
     HelpEntry,
     PairNote,
     Payer,
@@ -161,10 +162,18 @@ def _plan_type(slug: str, f: Fields) -> PlanType:
         benefits=f.choices("benefits", BENEFITS),
         governing_rules=_facts(f, "governing_rules", min_items=1),
         steps=tuple(_step(s) for s in f.nested_list("steps", min_items=1)),
-        expedited=_one_fact(f, "expedited"),
+        expedited=_fast_appeal(f.nested("expedited")),
         rights=_facts(f, "rights", required=False),
         last_reviewed=f.day("last_reviewed"),
     )
+
+
+def _fast_appeal(f: Fields | None) -> FastAppeal:
+    if f is None:
+        return FastAppeal("", None)
+    reasons = f.text_list("reasons", required=False)  # before the fact's own keys, which finish() closes
+    fact = _fact(f)
+    return FastAppeal(fact.text, fact.cite, fact.url, fact.scope, fact.context, tuple(reasons))
 
 
 def _step(f: Fields) -> Step:

@@ -221,6 +221,10 @@ FAST_APPEAL_KINDS = {
     # 32 CFR 199.10: expedited appeals for inpatient care and planned admissions or procedures.
     "tricare": {"service", "procedure", "device"},
 }
+NO_FAST_APPEAL_REASONS = {
+    # 32 CFR 199.10: the fast appeal is part of the medical-necessity track; an exclusion is a factual denial.
+    "tricare": {"benefit-exclusion"},
+}
 
 
 def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(real: Content) -> None:
@@ -242,7 +246,12 @@ def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(
                 real.reasons[plan.guides[i].reason].after_care
                 and real.treatments[plan.guides[i].treatment].benefit == "medical"
             )
-            expected = 2 if real.treatments[plan.guides[i].treatment].kind in kinds and not after_care else 0
+            fast = (
+                real.treatments[plan.guides[i].treatment].kind in kinds
+                and not after_care
+                and plan.guides[i].reason not in NO_FAST_APPEAL_REASONS.get(plan_type, ())
+            )
+            expected = 2 if fast else 0
             assert offered == expected, (plan.guides[i].url, offered)
 
 

@@ -469,6 +469,27 @@ def test_a_claim_for_care_already_had_shows_its_own_decision_time_and_no_fast_ap
     assert 'data-decide="30 days" data-decide-kind="pre-service"' in before and "fast (expedited)" in before
 
 
+def test_a_fast_appeal_for_some_reasons_only_is_offered_on_their_guides_only(
+    content_dir: Path, tmp_path: Path, built_site: Path
+) -> None:
+    # TRICARE's fast appeal is part of its medical-necessity track (32 CFR 199.10); the fixture's
+    # plan types stand in for a plan type whose fast appeal is for some reasons only.
+    for slug in ("medicare-advantage", "employer-self-funded", "medicare-part-d"):
+        path = content_dir / f"plan-types/{slug}.yaml"
+        text = path.read_text("utf-8")
+        at = text.index("expedited:")
+        cite = text.index("  cite:", at)
+        end = text.index("\n", cite) + 1
+        path.write_text(text[:end] + "  reasons: [not-medically-necessary]\n" + text[end:], "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    kept = "contoso/lumbar-spinal-fusion/not-medically-necessary/index.html"
+    dropped = "contoso/lumbar-spinal-fusion/out-of-network/index.html"
+    assert "fast (expedited)" in (built_site / dropped).read_text("utf-8")
+    assert "fast (expedited)" not in (out / dropped).read_text("utf-8")
+    assert "fast (expedited)" in (out / kept).read_text("utf-8")
+
+
 def test_a_criterion_for_some_of_a_guide_s_plan_types_says_whose_it_is(content_dir: Path, tmp_path: Path) -> None:
     treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
     scoped = (

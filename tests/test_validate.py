@@ -82,6 +82,14 @@ CASES: dict[str, tuple[Case, str]] = {
         ),
         "content/plan-types/medicare-advantage.yaml:24: steps[1].reasons: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
     ),
+    "fast appeal for an unknown reason": (
+        lambda c: edit(
+            c / "plan-types/medicare-advantage.yaml",
+            "  cite: 42 CFR 422.590(e)\n",
+            "  cite: 42 CFR 422.590(e)\n  reasons: [made-up]\n",
+        ),
+        "content/plan-types/medicare-advantage.yaml:29: expedited.reasons: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
+    ),
     "reason's words for an unknown plan type": (
         lambda c: edit(
             c / "reasons/out-of-network.yaml",
