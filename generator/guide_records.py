@@ -93,7 +93,9 @@ class GuideRecords:
         `expedited` applies here and to this reason: Original Medicare's fast reviews are for care that
         is ending, TRICARE's for medical-necessity denials), and the care is still to come: a claim for
         care already had is never decided fast."""
-        return not self.after_care and any(pt.expedited.applies_for(self.audience, self.page.reason) for pt in self.plan_types)
+        return not self.after_care and any(
+            pt.expedited.applies_for(self.audience, self.page.reason) for pt in self.plan_types
+        )
 
     @property
     def criteria(self) -> tuple[Fact, ...]:
