@@ -70,9 +70,17 @@ class GuideRecords:
     def ask_for(self) -> str:
         """What to ask for first: the reason's own words for the page's plan types where they all share
         them (Reason.ask_for_by_plan_type), else its general sentence."""
-        texts = {self.reason.ask_for_by_plan_type.get(pt.slug) for pt in self.plan_types}
-        text = texts.pop() if len(texts) == 1 else None
-        return text or self.reason.ask_for
+        return self._shared(self.reason.ask_for_by_plan_type) or self.reason.ask_for
+
+    @property
+    def lede(self) -> str | None:
+        """The answer's first sentence where the page's plan types all share the reason's own words for it
+        (Reason.lede_by_plan_type); None where the treatment note opens the answer."""
+        return self._shared(self.reason.lede_by_plan_type)
+
+    def _shared(self, by_plan_type: dict[str, str]) -> str | None:
+        texts = {by_plan_type.get(pt.slug) for pt in self.plan_types}
+        return texts.pop() if len(texts) == 1 else None
 
     @property
     def after_care(self) -> bool:

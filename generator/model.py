@@ -266,6 +266,9 @@ class Reason:
     ask_for_by_plan_type: dict[str, str] = field(default_factory=dict)
     """What to ask for first where a plan type needs other words (Original Medicare has no plan document):
     used on a guide whose plan types all have the same one (GuideRecords.ask_for)."""
+    lede_by_plan_type: dict[str, str] = field(default_factory=dict)
+    """The answer's first sentence where a plan type needs other words than the treatment note's, which
+    speak of a plan's contract (Original Medicare and TRICARE have none): used likewise (GuideRecords.lede)."""
     after_care: bool = False
     """Whether this denial is of a claim for care already had (a missing prior authorization): a guide's
     rows then give each plan type's time for such a claim, and offer no fast appeal."""

@@ -72,8 +72,12 @@ def _reasons(records: Records, files: dict[str, RawFile], refs: _Refs) -> None:
         file = files[slug]
         for pt in reason.plan_types:
             refs.check(file, "plan_types", pt, records.plan_types, "plan type", "plan-types", ".yaml")
-        for pt in reason.ask_for_by_plan_type:
-            refs.check(file, f"ask_for_by_plan_type.{pt}", pt, records.plan_types, "plan type", "plan-types", ".yaml")
+        for key, texts in (
+            ("ask_for_by_plan_type", reason.ask_for_by_plan_type),
+            ("lede_by_plan_type", reason.lede_by_plan_type),
+        ):
+            for pt in texts:
+                refs.check(file, f"{key}.{pt}", pt, records.plan_types, "plan type", "plan-types", ".yaml")
         for pt in reason.plan_type_notes:
             refs.check(file, f"plan_type_notes.{pt}", pt, records.plan_types, "plan type", "plan-types", ".yaml")
             if pt in records.plan_types and pt not in reason.plan_types:

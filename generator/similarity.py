@@ -99,6 +99,8 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     t, reason = r.treatment.slug, r.reason.slug
     ask = r.ask_for
     blocks: Blocks = [(("ask", reason, ask != r.reason.ask_for and ask), lambda: ask)]
+    if r.lede:
+        blocks.append((("lede", reason, r.lede), lambda: r.lede))
     if r.note:
         blocks += [(("note", t, reason, i), _text(f)) for i, f in r.note]
     else:
@@ -177,7 +179,7 @@ FAST_WORDS = (
 
 
 PARTS: tuple[tuple[Callable[[GuidePage, GuideRecords, int], tuple], Callable[..., Blocks]], ...] = (
-    (lambda g, r, audience: (g.treatment, g.reason, r.ask_for, *(i for i, _ in r.note)), _opening),
+    (lambda g, r, audience: (g.treatment, g.reason, r.ask_for, r.lede, *(i for i, _ in r.note)), _opening),
     (lambda g, r, audience: (g.plan_types, r.row_terms), _rows),
     (lambda g, r, audience: (g.payer, g.treatment, audience), _policy),
     (lambda g, r, audience: (g.reason, audience), _rules),

@@ -241,6 +241,7 @@ def _reason(slug: str, f: Fields) -> Reason:
         last_reviewed=f.day("last_reviewed"),
         sources=_citations(f),
         ask_for_by_plan_type=_texts_by_key(f, "ask_for_by_plan_type"),
+        lede_by_plan_type=_texts_by_key(f, "lede_by_plan_type"),
         after_care=f.flag("after_care"),
     )
 

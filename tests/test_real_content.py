@@ -22,6 +22,7 @@ import pytest
 import yaml
 from conftest import ROOT, tree_digest
 from test_memo import counting
+from test_render import between
 from test_similarity import BARS, brute_force
 
 from generator.checks import read_site
@@ -253,6 +254,25 @@ def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(
             )
             expected = 2 if fast else 0
             assert offered == expected, (plan.guides[i].url, offered)
+
+
+CONTRACT_WORDS = re.compile(
+    r"plan(?:&#39;|')s contract|plan booklet|Summary Plan Description|Evidence of Coverage", re.I
+)
+
+
+def test_real_content_original_medicare_and_tricare_guides_speak_of_no_plan_contract(real: Content) -> None:
+    # Their benefits are set by law, regulation and manuals (SSA §1862(a); 32 CFR Part 199), not a contract.
+    from generator.render import Renderer
+
+    plan = plan_pages(real)
+    renderer = Renderer(real, plan, ROOT / "templates")
+    alone = [i for i, g in enumerate(plan.guides) if g.plan_types in (("original-medicare",), ("tricare",))]
+    assert len(alone) > 100
+    for i in alone:
+        # What the page says, up to its sources (a fact's citation may name the document it was read in).
+        said = between(renderer.guides.render(i), "<main", 'id="sources"')
+        assert not CONTRACT_WORDS.findall(said), (plan.guides[i].url, CONTRACT_WORDS.findall(said))
 
 
 LAW = re.compile(r"\bCFR\b|U\.S\.C\.|\bAct\b|§|\bNCD\b|\bLCD\b|settlement|v\. ", re.I)

@@ -490,6 +490,26 @@ def test_a_fast_appeal_for_some_reasons_only_is_offered_on_their_guides_only(
     assert "fast (expedited)" in (out / kept).read_text("utf-8")
 
 
+def test_a_reason_s_own_opening_for_the_guide_s_plan_types_replaces_the_note_s_first_sentence(
+    content_dir: Path, tmp_path: Path, built_site: Path
+) -> None:
+    # Original Medicare and TRICARE have no plan contract for a note's "your plan's contract" to speak of.
+    reason = content_dir / "reasons/step-therapy.yaml"
+    lede = "The program sets the steps for {treatment} in its own rules."
+    lines = "".join(f'  {pt}: "{lede}"\n' for pt in ("medicare-advantage", "employer-self-funded", "medicare-part-d"))
+    reason.write_text(reason.read_text("utf-8") + f"lede_by_plan_type:\n{lines}", "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    url = "contoso/entresto/step-therapy/index.html"
+    note = "Show each ACE inhibitor or ARB tried, with dates and why it stopped."
+    page, before = (out / url).read_text("utf-8"), (built_site / url).read_text("utf-8")
+    assert '<p class="answer">' + lede.replace("{treatment}", "Entresto") in page
+    assert note in between(page, 'id="angle"', "</section>")
+    # Before: the note's first sentence opened the answer and was not repeated below it.
+    assert '<p class="answer">' + note in before
+    assert note not in between(before, 'id="angle"', "</section>")
+
+
 def test_a_criterion_for_some_of_a_guide_s_plan_types_says_whose_it_is(content_dir: Path, tmp_path: Path) -> None:
     treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
     scoped = (

@@ -98,6 +98,14 @@ CASES: dict[str, tuple[Case, str]] = {
         ),
         "content/reasons/out-of-network.yaml:6: ask_for_by_plan_type.medicare-advantge: no plan type 'medicare-advantge' (looked for content/plan-types/medicare-advantge.yaml)",
     ),
+    "reason's opening for an unknown plan type": (
+        lambda c: edit(
+            c / "reasons/out-of-network.yaml",
+            "kinds: [",
+            'lede_by_plan_type:\n  medicare-advantge: "It says so."\nkinds: [',
+        ),
+        "content/reasons/out-of-network.yaml:6: lede_by_plan_type.medicare-advantge: no plan type 'medicare-advantge' (looked for content/plan-types/medicare-advantge.yaml)",
+    ),
     "pair for an unknown treatment": (
         lambda c: shutil.copy(c / "payers/northwind/entresto.md", c / "payers/northwind/entrest.md"),
         "content/payers/northwind/entrest.md:1: treatment: no treatment 'entrest' (looked for content/treatments/entrest.md)",

@@ -167,6 +167,8 @@ class GuidePages(PageKind):
     def answer(self, r: GuideRecords, sources: PageSources) -> Markup:
         """Two sentences for this reason and this treatment: what the denial means here (with the source of
         the note it opens, the first the page cites), and what to ask for."""
+        if r.lede:
+            return Markup(f"{escape(r.lede)} {escape(r.ask_for)}")
         opening = r.note[0][1] if r.note else None
         first = first_sentence(opening.text) if opening else first_sentence(r.reason.lede)
         mark = sources.cite(opening).mark if opening else ""
@@ -234,10 +236,11 @@ class GuidePages(PageKind):
         """The treatment × reason note, a Markdown block per fact that applies, each with its source number."""
         shown = []
         for n, (i, fact) in enumerate(r.note):
-            # The first sentence is the page's answer, just above: the section goes on from there.
-            text = without_first_sentence(fact.text) if n == 0 else fact.text
+            # The first sentence is the page's answer, just above, unless the reason gave the answer its own.
+            cut = n == 0 and not r.lede
+            text = without_first_sentence(fact.text) if cut else fact.text
             if text:
-                html = self.markdown(("note", r.treatment.slug, r.reason.slug, i, n == 0), text)
+                html = self.markdown(("note", r.treatment.slug, r.reason.slug, i, cut), text)
                 shown.append((html, sources.cite(fact)))
         return shown
 
