@@ -30,7 +30,8 @@ class RowTerms:
     drug: bool = False
     """The page is about a drug: a plan type's time for a drug request is its decision time."""
     reason: str = ""
-    """The page's reason where one of its plan types takes a later step only for some reasons, else ""."""
+    """The page's reason where one of its plan types takes a later step only for some reasons, or says
+    when a step is open to this reason (Step.when), else ""."""
     after_care: bool = False
     """The denial is of a claim for care already had (GuideRecords.after_care): a plan type's time for
     that is its decision time, and there is no fast one."""
@@ -92,7 +93,7 @@ class GuideRecords:
     def row_terms(self) -> RowTerms:
         """What the page's deadline rows depend on besides its plan types."""
         steps = (s for pt in self.plan_types for s in pt.steps)
-        reason = self.page.reason if any(s.reasons for s in steps) else ""
+        reason = self.page.reason if any(s.reasons or self.page.reason in s.when for s in steps) else ""
         return RowTerms(self.drug, reason, self.after_care)
 
     @property
@@ -157,8 +158,19 @@ def rule_key(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> tuple:
         _deadline_key(step.file_within),
         _decision_key(standard_decision(step, terms)),
         _decision_key(row_fast(step, terms)),
-        (nxt.name, nxt.who_files, _deadline_key(nxt.file_within)) if nxt else None,
+        (nxt.name, nxt.who_files, _deadline_key(nxt.file_within), _fact_key(next_when(nxt, terms.reason)))
+        if nxt
+        else None,
     )
+
+
+def next_when(step: Step, reason: str) -> Fact | None:
+    """When the next step is open to a denial for `reason`, where it is not always (Step.when)."""
+    return step.when.get(reason) if reason else None
+
+
+def _fact_key(f: Fact | None) -> tuple | None:
+    return (f.text, f.cite, f.url) if f else None
 
 
 def _deadline_key(d: Deadline | None) -> tuple | None:

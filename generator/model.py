@@ -220,6 +220,10 @@ class Step:
     reasons: tuple[str, ...] = ()
     """The denial reasons whose appeals take this step, where it is not every reason's (TRICARE's
     medical-necessity and factual tracks): a guide's row names the next step its reason takes."""
+    when: dict[str, Fact] = field(default_factory=dict)
+    """For a denial for one of these reasons, when the step is open to it: external review takes an
+    exclusion only where applying it took medical judgment (45 CFR 147.136(d)(1)(ii)). A guide's row
+    says so beside the step."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,6 +92,11 @@ def _plan_types(records: Records, files: dict[str, RawFile], refs: _Refs) -> Non
             line = file.data["steps"][n].line_of("reasons") if step.reasons else None
             for reason in step.reasons:
                 refs.check(file, f"steps[{n}].reasons", reason, records.reasons, "reason", "reasons", ".yaml", line)
+            line = file.data["steps"][n].line_of("when") if step.when else None
+            for reason in step.when:
+                refs.check(
+                    file, f"steps[{n}].when.{reason}", reason, records.reasons, "reason", "reasons", ".yaml", line
+                )
         line = file.data["expedited"].line_of("reasons") if plan_type.expedited.reasons else None
         for reason in plan_type.expedited.reasons:
             refs.check(file, "expedited.reasons", reason, records.reasons, "reason", "reasons", ".yaml", line)

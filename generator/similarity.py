@@ -35,6 +35,7 @@ from .guide_records import (
     RowTerms,
     guide_records,
     next_step,
+    next_when,
     row_fast,
     row_groups,
     rule_key,
@@ -253,6 +254,8 @@ def _row_text(group: tuple[PlanType, ...], terms: RowTerms) -> str:
     nxt = next_step(group[0], terms.reason)
     if nxt:
         words.append(f"Next: {nxt.name}" + (f" within {nxt.file_within.value}" if nxt.file_within else ""))
+        when = next_when(nxt, terms.reason)
+        words += [when.text] if when else []
     return " ".join(words)
 
 

@@ -203,9 +203,17 @@ def _step(f: Fields) -> Step:
         forwarded_when=f.optional_text("forwarded_when"),
         anchor=slugify(name),
         reasons=f.text_list("reasons", required=False),
+        when=_fact_by_key(f, "when"),
     )
     f.finish()
     return step
+
+
+def _fact_by_key(f: Fields, key: str) -> dict[str, Fact]:
+    """A mapping of slugs to one cited fact each."""
+    found = f.mapping(key) or {}
+    sub = Fields(found, f.shown, f.errors, f"{key}.")
+    return {str(k): _fact(nested) for k in found if (nested := sub.nested(str(k)))}
 
 
 def _deadline(f: Fields) -> Deadline:

@@ -91,6 +91,7 @@
     if (next && decided) {
       if (next.getAttribute("data-who-files") === "forwarded") line(["Next level: the plan sends your case on itself."]);
       else if (next.hasAttribute("data-file-within")) deadline("Last day for the next level", next, decided);
+      if (next.hasAttribute("data-when")) line(["The next level is open " + next.getAttribute("data-when") + "."]);
     }
   }
   form.hidden = false;

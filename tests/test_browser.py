@@ -55,10 +55,16 @@ def browser():
 
 
 def widest_guide(out: Path) -> str:
-    """The guide with the most deadline rows: the payer with the most plan types."""
+    """The guide with the most deadline rows (the payer with the most plan types), and of those the
+    one whose rows say the most (a next step open to the reason only sometimes says when)."""
     pages = sorted(out.glob("*/*/*/index.html"))
-    best = max(pages, key=lambda p: (p.read_text("utf-8").count('class="deadline-row"'), p.as_posix()))
+    best = max(pages, key=lambda p: (*_rows_size(p.read_text("utf-8")), p.as_posix()))
     return "/" + best.parent.relative_to(out).as_posix() + "/"
+
+
+def _rows_size(page: str) -> tuple[int, int]:
+    rows = page[page.find('<ul class="deadline-rows">') : page.find("</ul>", page.find('<ul class="deadline-rows">'))]
+    return rows.count('class="deadline-row"'), len(re.sub(r"<[^>]+>", "", rows))
 
 
 def test_the_first_phone_screen_shows_the_question_the_answer_and_every_deadline(browser, site, tmp_path) -> None:
@@ -247,6 +253,21 @@ DECISION_WORDS = [
     ("/aetna/keytruda/not-medically-necessary/", "medicaid-managed-care", "The plan must decide by"),
     ("/centene/lumbar-spinal-fusion/prior-authorization-not-obtained/", "employer-insured", "For care you already had"),
 ]
+
+
+def test_the_calculator_says_when_the_next_level_is_open_to_an_exclusion(browser, site) -> None:
+    # 45 CFR 147.136(d)(1)(ii): external review takes an exclusion only where applying it took medical judgment.
+    # 29 CFR 2590.715-2719(d): 4 months after the final internal denial of 15 Jan 2026: 15 May 2026.
+    base, _ = site
+    page = browser.new_page()
+    page.goto(base + "/aetna/ivf/benefit-exclusion/")
+    assert calculate(page, "employer-insured", "2026-01-10", None, "2026-01-15") == ["2026-07-09", "2026-05-15"]
+    assert "The next level is open usually only where applying the exclusion took medical judgment." in (
+        page.inner_text("#calc-result")
+    )
+    page.goto(base + "/aetna/ivf/not-medically-necessary/")
+    calculate(page, "employer-insured", "2026-01-10", None, "2026-01-15")
+    assert "The next level is open" not in page.inner_text("#calc-result")
 
 
 def test_the_calculator_says_which_requests_its_decision_date_is_for(browser, site) -> None:

@@ -256,6 +256,24 @@ def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(
             assert offered == expected, (plan.guides[i].url, offered)
 
 
+def test_real_content_external_review_on_exclusion_guides_says_it_needs_medical_judgment(real: Content) -> None:
+    # 45 CFR 147.136(d)(1)(ii): a denial that rests only on the contract's words is not eligible.
+    from generator.render import Renderer
+
+    plan = plan_pages(real)
+    renderer = Renderer(real, plan, ROOT / "templates")
+    checked = 0
+    for i, g in enumerate(plan.guides):
+        if g.reason != "benefit-exclusion":
+            continue
+        rows = between(renderer.guides.render(i), '<ul class="deadline-rows">', "</ul>").split("<li ")[1:]
+        for row in rows:
+            if "Next: External review" in row:
+                assert "took medical judgment" in row, (g.url, row)
+                checked += 1
+    assert checked > 100
+
+
 CONTRACT_WORDS = re.compile(
     r"plan(?:&#39;|')s contract|plan booklet|Summary Plan Description|Evidence of Coverage", re.I
 )

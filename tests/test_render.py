@@ -510,6 +510,31 @@ def test_a_reason_s_own_opening_for_the_guide_s_plan_types_replaces_the_note_s_f
     assert note not in between(before, 'id="angle"', "</section>")
 
 
+def test_a_next_step_open_to_a_reason_only_sometimes_says_when_on_that_reason_s_rows_only(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    # 45 CFR 147.136(d)(1)(ii): external review takes a denial that involved medical judgment.
+    plan_type = content_dir / "plan-types/employer-self-funded.yaml"
+    plan_type.write_text(
+        plan_type.read_text("utf-8").replace(
+            "  - name: External review\n    who_files: you\n",
+            "  - name: External review\n    who_files: you\n    when:\n      out-of-network:\n"
+            "        text: only where the network rule took medical judgment\n        cite: 45 CFR 147.136(d)(1)(ii)\n",
+        ),
+        "utf-8",
+    )
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    said = "External review within 4 months"
+    when = "only where the network rule took medical judgment"
+    row = between((out / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8"), said, "</span>")
+    assert when in row and '<sup class="ref">' in row.split(when)[1]
+    other = (out / "contoso/lumbar-spinal-fusion/not-medically-necessary/index.html").read_text("utf-8")
+    assert said in other and when not in other
+    rules = (out / "plan-types/employer-self-funded/index.html").read_text("utf-8")
+    assert f"this step is open {when}" in rules and "45 CFR 147.136(d)(1)(ii)" in rules
+
+
 def test_a_criterion_for_some_of_a_guide_s_plan_types_says_whose_it_is(content_dir: Path, tmp_path: Path) -> None:
     treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
     scoped = (

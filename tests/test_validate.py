@@ -90,6 +90,14 @@ CASES: dict[str, tuple[Case, str]] = {
         ),
         "content/plan-types/medicare-advantage.yaml:29: expedited.reasons: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
     ),
+    "plan-type step open to an unknown reason": (
+        lambda c: edit(
+            c / "plan-types/employer-self-funded.yaml",
+            "  - name: External review\n    who_files: you\n",
+            "  - name: External review\n    who_files: you\n    when:\n      made-up:\n        text: if so\n        cite: A rule\n",
+        ),
+        "content/plan-types/employer-self-funded.yaml:29: steps[1].when.made-up: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
+    ),
     "reason's words for an unknown plan type": (
         lambda c: edit(
             c / "reasons/out-of-network.yaml",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..guide_records import PLAIN_ROWS, RowTerms, next_step, row_fast, row_groups, standard_decision
+from ..guide_records import PLAIN_ROWS, RowTerms, next_step, next_when, row_fast, row_groups, standard_decision
 from ..model import PlanType, Step
 from .sources import Cited, PageSources
 
@@ -25,6 +25,8 @@ class DeadlineRow:
     fast: list[Cited]
     next_step: Step | None
     next_within: list[Cited]
+    next_when: list[Cited]
+    """When the next step is open to the page's reason, where it is not always (Step.when)."""
 
     @property
     def slugs(self) -> str:
@@ -55,4 +57,5 @@ def _row(group: tuple[PlanType, ...], sources: PageSources, terms: RowTerms) -> 
         fast=each(lambda pt: row_fast(pt.steps[0], terms)),
         next_step=nxt,
         next_within=each(lambda pt: (later := next_step(pt, terms.reason)) and later.file_within),
+        next_when=each(lambda pt: (later := next_step(pt, terms.reason)) and next_when(later, terms.reason)),
     )

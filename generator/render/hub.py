@@ -72,7 +72,9 @@ class HubPages(PageKind):
                 context["body"] = self.markdown(("treatment", hub.slug), context["record"].body)
         elif hub.kind == "plan_type":
             pt = context["record"] = c.plan_types[hub.slug]
-            context["rules"] = self.fragment(("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt)
+            context["rules"] = self.fragment(
+                ("rights", pt.slug), "partials/plan_type_rules.html", plan_type=pt, reasons=c.reasons
+            )
             context["payers"] = [p for p in c.payers.values() if pt.slug in p.plan_types]
             context["reason_notes"] = [
                 (
