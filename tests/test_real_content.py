@@ -274,6 +274,22 @@ def test_real_content_external_review_on_exclusion_guides_says_it_needs_medical_
     assert checked > 100
 
 
+MEDICAL_BILLING = re.compile(r"\bJ\d{4}\b|site-of-care|site of care rule", re.I)
+
+
+def test_real_content_pharmacy_benefit_managers_guides_speak_of_no_clinic_billing(real: Content) -> None:
+    # A PBM pays for drugs at the pharmacy: doses billed by a clinic under medical-benefit codes are not its claims.
+    from generator.render import Renderer
+
+    plan = plan_pages(real)
+    renderer = Renderer(real, plan, ROOT / "templates")
+    pbm = [i for i, g in enumerate(plan.guides) if real.payers[g.payer].kind == "pbm"]
+    assert len(pbm) > 30
+    for i in pbm:
+        said = between(renderer.guides.render(i), "<main", 'id="sources"')
+        assert not MEDICAL_BILLING.findall(said), (plan.guides[i].url, MEDICAL_BILLING.findall(said))
+
+
 CONTRACT_WORDS = re.compile(
     r"plan(?:&#39;|')s contract|plan booklet|Summary Plan Description|Evidence of Coverage", re.I
 )
