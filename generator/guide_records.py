@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .model import (
+    NATIONAL,
+    STATE_NAMES,
     Audience,
     Content,
     Deadline,
@@ -217,9 +219,19 @@ def fast_decision(step: Step) -> Decision | None:
     return next((d for d in step.decisions if d.kind == "expedited"), None)
 
 
-def scope_label(fact: Fact, plan_types: list[PlanType]) -> str:
-    """Whose rule a fact is, where it holds for some of a page's plan types only: "Medicare", "Medicaid",
-    or the plan types' names; "" where it holds for all of them (a criterion in the table says so)."""
+def scope_label(fact: Fact, plan_types: list[PlanType], states: tuple[str, ...] = ()) -> str:
+    """Whose rule a fact is, where it holds for some of a page's plan types or of its payer's `states`
+    only: "Medicare", "Medicaid" or the plan types' names, and "in Washington" (one region's policy
+    read by a member in another); "" where it holds for all of them (a criterion in the table says so)."""
+    plans = _plans_label(fact, plan_types)
+    where = fact.scope.states
+    if not where or set(states) <= set(where) - {NATIONAL}:
+        return plans
+    names = " and ".join(STATE_NAMES[s] for s in where)
+    return f"{plans} in {names}" if plans else f"In {names}"
+
+
+def _plans_label(fact: Fact, plan_types: list[PlanType]) -> str:
     covered = [pt for pt in plan_types if pt.slug in fact.scope.plan_types]
     if not fact.scope.plan_types or len(covered) == len(plan_types):
         return ""

@@ -40,6 +40,23 @@ STATES = (
     "PR", "GU", "VI", "AS", "MP",
 )  # fmt: skip
 """Postal codes of the states, DC and the territories."""
+STATE_NAMES = dict(
+    zip(
+        STATES,
+        (
+            "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware",
+            "the District of Columbia", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa",
+            "Kansas", "Kentucky", "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota",
+            "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada", "New Hampshire", "New Jersey", "New Mexico",
+            "New York", "North Carolina", "North Dakota", "Ohio", "Oklahoma", "Oregon", "Pennsylvania",
+            "Rhode Island", "South Carolina", "South Dakota", "Tennessee", "Texas", "Utah", "Vermont", "Virginia",
+            "Washington", "West Virginia", "Wisconsin", "Wyoming", "Puerto Rico", "Guam", "the U.S. Virgin Islands",
+            "American Samoa", "the Northern Mariana Islands",
+        ),
+        strict=True,
+    )
+)  # fmt: skip
+"""Each postal code's name, for saying where a fact holds."""
 NATIONAL = "national"
 """A payer's `states` value for one that sells in every state."""
 WHO_FILES = ("you", "forwarded")
@@ -273,6 +290,9 @@ class Reason:
     lede_by_plan_type: dict[str, str] = field(default_factory=dict)
     """The answer's first sentence where a plan type needs other words than the treatment note's, which
     speak of a plan's contract (Original Medicare and TRICARE have none): used likewise (GuideRecords.lede)."""
+    letter_case: str = ""
+    """The letter outline's line for the case, where this reason's appeal rests on more than the doctor's
+    medical reasons (an exclusion: why its words do not reach the treatment); "" for the doctor's line."""
     after_care: bool = False
     """Whether this denial is of a claim for care already had (a missing prior authorization): a guide's
     rows then give each plan type's time for such a claim, and offer no fast appeal."""

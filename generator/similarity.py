@@ -233,7 +233,7 @@ def _labelled(prefix: Key, facts: tuple, indices: tuple[int, ...], r: GuideRecor
     """Criteria, each with whose rule it is where it holds for some of the page's plan types (scope_label)."""
     blocks: Blocks = []
     for i in indices:
-        label = scope_label(facts[i], r.plan_types)
+        label = scope_label(facts[i], r.plan_types, r.payer.states)
         text = _text(facts[i])
         blocks.append(((*prefix, i, label), (lambda t=text, label=label: f"{label}: {t()}") if label else text))
     return blocks

@@ -535,6 +535,28 @@ def test_a_next_step_open_to_a_reason_only_sometimes_says_when_on_that_reason_s_
     assert f"this step is open {when}" in rules and "45 CFR 147.136(d)(1)(ii)" in rules
 
 
+def test_a_reason_s_own_line_for_the_case_replaces_the_doctor_s_reasons_in_the_letter_on_its_guides_only(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    reason = content_dir / "reasons/out-of-network.yaml"
+    case = "Why the network rule does not reach your case: [the in-network providers you asked]."
+    reason.write_text(reason.read_text("utf-8") + f'letter_case: "{case}"\n', "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    own = between(
+        (out / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8"),
+        '<ol class="letter">',
+        "</ol>",
+    )
+    other = between(
+        (out / "contoso/lumbar-spinal-fusion/not-medically-necessary/index.html").read_text("utf-8"),
+        '<ol class="letter">',
+        "</ol>",
+    )
+    assert f"<li>{case}</li>" in own and "Your doctor's reasons" not in own
+    assert "Your doctor's reasons" in other and case not in other
+
+
 def test_a_criterion_for_some_of_a_guide_s_plan_types_says_whose_it_is(content_dir: Path, tmp_path: Path) -> None:
     treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
     scoped = (
@@ -558,6 +580,32 @@ def test_a_criterion_for_some_of_a_guide_s_plan_types_says_whose_it_is(content_d
     )
     assert "<td><strong>Medicare:</strong> Three to six months of failed conservative care." in table
     assert "<td>A specific indication such as instability." in table
+
+
+@pytest.mark.parametrize(
+    ("scope", "label"),
+    [
+        ("states: [WA]", "<strong>In Washington:</strong> "),
+        ("states: [WA]\n      plan_types: [medicare-advantage]", "<strong>Medicare in Washington:</strong> "),
+        ("states: [WA, OR]", ""),  # every state the payer sells in
+    ],
+)
+def test_a_criterion_for_some_of_a_payer_s_states_says_where_it_holds(
+    content_dir: Path, tmp_path: Path, scope: str, label: str
+) -> None:
+    # Contoso sells in Washington and Oregon: one region's policy read by a member in the other.
+    treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
+    line = "    cite: Typical commercial and Medicare policy criteria (payer policies vary)\n"
+    text = treatment.read_text("utf-8")
+    start = text.index("  - text: Three to six months of failed conservative care.\n")
+    end = text.index(line, start) + len(line)
+    treatment.write_text(text[:end] + f"    applies_to:\n      {scope}\n" + text[end:], "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    table = between(
+        (out / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8"), "<tbody>", "</tbody>"
+    )
+    assert f"<td>{label}Three to six months of failed conservative care." in table
 
 
 def test_a_reason_s_words_for_a_plan_type_are_used_where_every_plan_type_of_the_guide_has_them(

@@ -107,10 +107,16 @@ class GuidePages(PageKind):
         context["requirements"] = self.requirements(r, sources)
         has_table = self.has_table(r)
         context["letter"] = self.once(
-            ("letter", has_table, r.treatment.plural, r.fast, r.after_care),
+            ("letter", has_table, r.treatment.plural, r.fast, r.after_care, r.reason.letter_case),
             lambda: self.partial(
                 "guide/letter.html",
-                {"criteria": has_table, "treatment": r.treatment, "fast": r.fast, "after_care": r.after_care},
+                {
+                    "criteria": has_table,
+                    "treatment": r.treatment,
+                    "fast": r.fast,
+                    "after_care": r.after_care,
+                    "case": r.reason.letter_case,
+                },
                 r,
             ),
         )
@@ -202,8 +208,8 @@ class GuidePages(PageKind):
                 "library": sources.cite(library) if library.name and not r.pair else None,
                 "criteria": sources.cite_all([f for f in criteria if not f.context]),
                 "background": sources.cite_all([f for f in criteria if f.context]),
-                "labels": [scope_label(f, r.plan_types) for f in criteria if not f.context],
-                "background_labels": [scope_label(f, r.plan_types) for f in criteria if f.context],
+                "labels": [scope_label(f, r.plan_types, r.payer.states) for f in criteria if not f.context],
+                "background_labels": [scope_label(f, r.plan_types, r.payer.states) for f in criteria if f.context],
             }
             return self.partial("guide/requirements.html", context, r)
 
