@@ -167,8 +167,9 @@ def rule_key(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> tuple:
 
 
 def next_when(step: Step, reason: str) -> Fact | None:
-    """When the next step is open to a denial for `reason`, where it is not always (Step.when)."""
-    return step.when.get(reason) if reason else None
+    """When the next step is open to a denial for `reason`, where it is not always (Step.when), or at
+    all (Step.open_if)."""
+    return (step.when.get(reason) if reason else None) or step.open_if
 
 
 def _fact_key(f: Fact | None) -> tuple | None:

@@ -241,6 +241,9 @@ class Step:
     """For a denial for one of these reasons, when the step is open to it: external review takes an
     exclusion only where applying it took medical judgment (45 CFR 147.136(d)(1)(ii)). A guide's row
     says so beside the step."""
+    open_if: Fact | None = None
+    """When the step is open at all, for every reason, where that is not certain: TRICARE's second
+    reconsideration is listed on a page dated 2014, so a row says to look for it in the first decision."""
 
 
 @dataclass(frozen=True, slots=True)

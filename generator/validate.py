@@ -204,6 +204,7 @@ def _step(f: Fields) -> Step:
         anchor=slugify(name),
         reasons=f.text_list("reasons", required=False),
         when=_fact_by_key(f, "when"),
+        open_if=_fact(nested) if (nested := f.nested("open_if", required=False)) else None,
     )
     f.finish()
     return step

@@ -557,6 +557,28 @@ def test_a_reason_s_own_line_for_the_case_replaces_the_doctor_s_reasons_in_the_l
     assert "Your doctor's reasons" in other and case not in other
 
 
+def test_a_next_step_open_only_sometimes_says_so_on_every_reason_s_rows(content_dir: Path, tmp_path: Path) -> None:
+    # TRICARE's second reconsideration is listed on a page dated 2014 (Step.open_if).
+    plan_type = content_dir / "plan-types/employer-self-funded.yaml"
+    plan_type.write_text(
+        plan_type.read_text("utf-8").replace(
+            "  - name: External review\n    who_files: you\n",
+            "  - name: External review\n    who_files: you\n    open_if:\n"
+            "      text: if the final denial offers it\n      cite: 45 CFR 147.136(d)\n",
+        ),
+        "utf-8",
+    )
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    for reason in ("out-of-network", "not-medically-necessary"):
+        page = (out / f"contoso/lumbar-spinal-fusion/{reason}/index.html").read_text("utf-8")
+        row = between(page, "External review within 4 months", "</span>")
+        assert ", if the final denial offers it<sup" in row, reason
+        assert 'data-when="if the final denial offers it"' in page, reason
+    rules = (out / "plan-types/employer-self-funded/index.html").read_text("utf-8")
+    assert "This step is open if the final denial offers it" in rules
+
+
 def test_a_criterion_for_some_of_a_guide_s_plan_types_says_whose_it_is(content_dir: Path, tmp_path: Path) -> None:
     treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
     scoped = (
