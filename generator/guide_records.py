@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .model import (
-    NATIONAL,
     STATE_NAMES,
     Audience,
     Content,
@@ -226,7 +225,7 @@ def scope_label(fact: Fact, plan_types: list[PlanType], states: tuple[str, ...] 
     read by a member in another); "" where it holds for all of them (a criterion in the table says so)."""
     plans = _plans_label(fact, plan_types)
     where = fact.scope.states
-    if not where or set(states) <= set(where) - {NATIONAL}:
+    if not where or set(states) <= set(where):
         return plans
     names = " and ".join(STATE_NAMES[s] for s in where)
     return f"{plans} in {names}" if plans else f"In {names}"

@@ -5,12 +5,14 @@ A file that failed to load has its own error, so references to it are not report
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import ContentError
 from .fields import check_slug
 from .load import RawContent, RawFile
 from .model import PairNote, Payer, PlanType, Reason, Treatment
+from .yaml_reader import LineDict
 
 
 @dataclass(frozen=True)
@@ -89,17 +91,20 @@ def _plan_types(records: Records, files: dict[str, RawFile], refs: _Refs) -> Non
     for slug, plan_type in records.plan_types.items():
         file = files[slug]
         for n, step in enumerate(plan_type.steps):
-            line = file.data["steps"][n].line_of("reasons") if step.reasons else None
-            for reason in step.reasons:
-                refs.check(file, f"steps[{n}].reasons", reason, records.reasons, "reason", "reasons", ".yaml", line)
-            line = file.data["steps"][n].line_of("when") if step.when else None
-            for reason in step.when:
-                refs.check(
-                    file, f"steps[{n}].when.{reason}", reason, records.reasons, "reason", "reasons", ".yaml", line
-                )
-        line = file.data["expedited"].line_of("reasons") if plan_type.expedited.reasons else None
-        for reason in plan_type.expedited.reasons:
-            refs.check(file, "expedited.reasons", reason, records.reasons, "reason", "reasons", ".yaml", line)
+            at = file.data["steps"][n]
+            _reasons_named(refs, file, records, at, "reasons", f"steps[{n}].reasons", step.reasons)
+            _reasons_named(refs, file, records, at, "when", f"steps[{n}].when.{{}}", step.when)
+        at = file.data["expedited"]
+        _reasons_named(refs, file, records, at, "reasons", "expedited.reasons", plan_type.expedited.reasons)
+
+
+def _reasons_named(
+    refs: _Refs, file: RawFile, records: Records, at: LineDict, key: str, field: str, slugs: Iterable[str]
+) -> None:
+    """Each reason a plan type's nested record names under `key` (`field` may hold "{}" for the slug), on its line."""
+    for reason in slugs:
+        line = at.line_of(key)
+        refs.check(file, field.format(reason), reason, records.reasons, "reason", "reasons", ".yaml", line)
 
 
 def _treatments(records: Records, files: dict[str, RawFile], refs: _Refs) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -173,7 +174,7 @@ def _fast_appeal(f: Fields | None) -> FastAppeal:
         return FastAppeal("", None)
     reasons = f.text_list("reasons", required=False)  # before the fact's own keys, which finish() closes
     fact = _fact(f)
-    return FastAppeal(fact.text, fact.cite, fact.url, fact.scope, fact.context, tuple(reasons))
+    return FastAppeal(**{k.name: getattr(fact, k.name) for k in dataclasses.fields(fact)}, reasons=tuple(reasons))
 
 
 def _step(f: Fields) -> Step:

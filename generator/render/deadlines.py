@@ -26,7 +26,7 @@ class DeadlineRow:
     next_step: Step | None
     next_within: list[Cited]
     next_when: list[Cited]
-    """When the next step is open to the page's reason, where it is not always (Step.when)."""
+    """When the next step is open to the page's reason, where it is not always (guide_records.next_when)."""
 
     @property
     def slugs(self) -> str:
@@ -45,6 +45,8 @@ def _row(group: tuple[PlanType, ...], sources: PageSources, terms: RowTerms) -> 
     step = first.steps[0]
     nxt = next_step(first, terms.reason)
 
+    later = {pt.slug: next_step(pt, terms.reason) for pt in group}
+
     def each(pick) -> list[Cited]:
         items = [pick(pt) for pt in group]
         return sources.cite_all(list({(i.cite, i.url): i for i in items if i is not None}.values()))
@@ -56,6 +58,6 @@ def _row(group: tuple[PlanType, ...], sources: PageSources, terms: RowTerms) -> 
         decision=each(lambda pt: standard_decision(pt.steps[0], terms)),
         fast=each(lambda pt: row_fast(pt.steps[0], terms)),
         next_step=nxt,
-        next_within=each(lambda pt: (later := next_step(pt, terms.reason)) and later.file_within),
-        next_when=each(lambda pt: (later := next_step(pt, terms.reason)) and next_when(later, terms.reason)),
+        next_within=each(lambda pt: later[pt.slug] and later[pt.slug].file_within),
+        next_when=each(lambda pt: later[pt.slug] and next_when(later[pt.slug], terms.reason)),
     )

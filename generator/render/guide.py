@@ -173,8 +173,9 @@ class GuidePages(PageKind):
     def answer(self, r: GuideRecords, sources: PageSources) -> Markup:
         """Two sentences for this reason and this treatment: what the denial means here (with the source of
         the note it opens, the first the page cites), and what to ask for."""
-        if r.lede:
-            return Markup(f"{escape(r.lede)} {escape(r.ask_for)}")
+        lede = r.lede
+        if lede:
+            return Markup(f"{escape(lede)} {escape(r.ask_for)}")
         opening = r.note[0][1] if r.note else None
         first = first_sentence(opening.text) if opening else first_sentence(r.reason.lede)
         mark = sources.cite(opening).mark if opening else ""
