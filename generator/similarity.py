@@ -214,7 +214,7 @@ def _library_text(r: GuideRecords) -> str:
 
 def _plan_rules_text(r: GuideRecords, rules: list[PlanType]) -> str:
     names = ", ".join(pt.short_name for pt in rules)
-    return f"Rules for {r.reason.name.lower()} denials that differ by plan type: {names}."
+    return f"Plan types with their own rules for {r.reason.name.lower()} denials: {names}."
 
 
 def _process_heading(payer: str, only: tuple[PlanType, ...]) -> str:
