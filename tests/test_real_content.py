@@ -274,7 +274,11 @@ def test_real_content_external_review_on_exclusion_guides_says_it_needs_medical_
     assert checked > 100
 
 
-MEDICAL_BILLING = re.compile(r"\bJ\d{4}\b|site-of-care|site of care rule", re.I)
+MEDICAL_BILLING = re.compile(
+    r"\bJ\d{4}\b|site-of-care|site of care rule|which (?:side|benefit) (?:denied|the denial)|was given before", re.I
+)
+"""Clinic billing codes and site rules, asking the payer which benefit denied the claim (a PBM's denial is
+always the pharmacy's), and doses given before an approval (a pharmacy fills nothing without one)."""
 
 
 def test_real_content_pharmacy_benefit_managers_guides_speak_of_no_clinic_billing(real: Content) -> None:
