@@ -216,6 +216,8 @@ def _facts_to_scope(content):
     for slug, reason in content.reasons.items():
         for fact in reason.levers:
             yield f"reason {slug}: levers", fact, ()
+        for fact in reason.guide_notes:
+            yield f"reason {slug}: guide_notes", fact, ()
         for pt, notes in reason.plan_type_notes.items():
             for fact in notes:
                 yield f"reason {slug}: plan_type_notes.{pt}", fact, (pt,)

@@ -293,6 +293,9 @@ class Reason:
     lede_by_plan_type: dict[str, str] = field(default_factory=dict)
     """The answer's first sentence where a plan type needs other words than the treatment note's, which
     speak of a plan's contract (Original Medicare and TRICARE have none): used likewise (GuideRecords.lede)."""
+    guide_notes: tuple[Fact, ...] = ()
+    """Facts every guide for this reason shows where they apply, after the treatment's note: what the
+    person needs on the page itself (a drug exception's own clock) and no plan type's full rules."""
     letter_case: str = ""
     """The letter outline's line for the case, where this reason's appeal rests on more than the doctor's
     medical reasons (an exclusion: why its words do not reach the treatment); "" for the doctor's line."""

@@ -141,10 +141,12 @@ def _policy(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 
 def _rules(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
+    notes = r.reason.guide_notes
+    blocks = _facts(("reason-note", r.reason.slug), notes, shown(notes, r))
     rules = [pt for pt in r.plan_types if r.shown(r.reason.plan_type_notes.get(pt.slug, ()))]
     if not rules:
-        return []
-    return [(("plan-rules", r.reason.slug, *(pt.slug for pt in rules)), partial(_plan_rules_text, r, rules))]
+        return blocks
+    return [*blocks, (("plan-rules", r.reason.slug, *(pt.slug for pt in rules)), partial(_plan_rules_text, r, rules))]
 
 
 def _pitfall(content: Content, r: GuideRecords, shown: Shown) -> Blocks:

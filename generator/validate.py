@@ -248,6 +248,7 @@ def _reason(slug: str, f: Fields) -> Reason:
         plan_types=f.text_list("plan_types", min_items=1),
         levers=_facts(f, "levers", min_items=3, cite_required=False),
         plan_type_notes=plan_type_notes,
+        guide_notes=_facts(f, "guide_notes", required=False),
         last_reviewed=f.day("last_reviewed"),
         sources=_citations(f),
         ask_for_by_plan_type=_texts_by_key(f, "ask_for_by_plan_type"),

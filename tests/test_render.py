@@ -557,6 +557,29 @@ def test_a_reason_s_own_line_for_the_case_replaces_the_doctor_s_reasons_in_the_l
     assert "Your doctor's reasons" in other and case not in other
 
 
+def test_a_reason_s_guide_notes_show_on_its_guides_where_they_apply_and_nowhere_else(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    reason = content_dir / "reasons/out-of-network.yaml"
+    everywhere, for_part_d = "Ask for the network list {payer} used.", "A Part D network rule for pharmacies."
+    notes = (
+        "guide_notes:\n"
+        f'  - text: "{everywhere}"\n    cite: "Reason note source A"\n'
+        f'  - text: "{for_part_d}"\n    cite: "Reason note source B"\n'
+        "    applies_to:\n      plan_types: [medicare-part-d]\n"
+    )
+    reason.write_text(reason.read_text("utf-8") + notes, "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    own = (out / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8")
+    angle = between(own, '<section id="angle"', "</section>")
+    assert "Ask for the network list Contoso used." in angle and '<sup class="ref">' in angle.split("network list")[1]
+    assert "Reason note source A" in between(own, 'id="sources"', "</section>")
+    assert "Part D network rule" not in own and "Reason note source B" not in own
+    other = (out / "contoso/lumbar-spinal-fusion/not-medically-necessary/index.html").read_text("utf-8")
+    assert "network list" not in other
+
+
 def test_a_next_step_open_only_sometimes_says_so_on_every_reason_s_rows(content_dir: Path, tmp_path: Path) -> None:
     # TRICARE's second reconsideration is listed on a page dated 2014 (Step.open_if).
     plan_type = content_dir / "plan-types/employer-self-funded.yaml"

@@ -265,7 +265,7 @@ def test_errors_are_all_collected_and_sorted(content_dir: Path, tmp_path: Path, 
             "guide.html",
             '<h2 id="timeline-h">Work out your dates</h2>',
             '{% for pt in plan_types %<h2 id="timeline-h">',
-            "templates/guide.html:62: template: TemplateSyntaxError: unexpected '<'",
+            "templates/guide.html:65: template: TemplateSyntaxError: unexpected '<'",
         ),
         (
             "partials/plan_type_rules.html",

@@ -221,6 +221,8 @@ class GuidePages(PageKind):
         """What works for this reason with this treatment, the pair's notes, and links to the plan types' rules for the reason."""
         return {
             "note": self.note_html(r, sources),
+            # Before the pitfall: sources are numbered in the order the page shows them.
+            "reason_notes": sources.cite_all(r.shown(r.reason.guide_notes)),
             "pair_body": self.markdown(("pair", r.payer.slug, r.treatment.slug), nested(r.pair.body)) if r.pair else "",
             "pitfall": sources.cite(pitfall)
             if (pitfall := r.treatment.pitfall).text and pitfall.applies(r.audience)
