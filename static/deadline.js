@@ -62,7 +62,9 @@
     var value = el.getAttribute("data-file-within"), date = add(from, span(value));
     if (el.getAttribute("data-bound") === "at-most") line([label + ": your state or plan may set less than " + value + ", so use the date on your notice."]);
     else if (!date) line([label + ": " + value + "; see the rule above."]);
-    else line([label + ": ", date, el.getAttribute("data-bound") === "at-least" ? " at the earliest; your plan may allow more." : "."]);
+    // A minimum the plan may extend: "at the earliest" beside "last day" read as "do not file before".
+    else if (el.getAttribute("data-bound") === "at-least") line([label + ": you have until at least ", date, "; your plan may allow more."]);
+    else line([label + ": ", date, "."]);
   }
   function render() {
     out.textContent = "";
