@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from .gates import TITLE, Gate, Page, spread
-from .lint import PageFacts, lint_content, lint_notes, lint_page, note_words
+from .lint import PageFacts, lint_content, lint_notes, lint_page, note_plan_types, note_words
 from .model import Content
 from .plan import SitePlan
 from .uniqueness import main_text, measure_guides
@@ -108,7 +108,11 @@ def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
             gate.errors += [f"{page.url}: {m}" for m in lint_page(page.html, facts[page.url])]
     gate.errors += lint_content(content)
     gate.errors += lint_notes(content, content.site.gates.note_min_words)
-    words = sorted(note_words(t.reason_notes.get(r, ())) for t in content.treatments.values() for r in t.reasons)
+    words = sorted(
+        note_words(t.reason_notes.get(r, ()), note_plan_types(content, t, r))
+        for t in content.treatments.values()
+        for r in t.reasons
+    )
     gate.figures = {
         "guides_checked": len(facts),
         "problems": len(gate.errors),

@@ -7,7 +7,7 @@ style slip never blocks a preview.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from lxml import html as lxml_html
@@ -248,7 +248,7 @@ def lint_notes(content, min_words: int = NOTE_MIN_WORDS) -> list[str]:
         for reason in t.reasons:
             where = f"treatment {slug}: reason_notes.{reason}"
             facts = t.reason_notes.get(reason, ())
-            words = note_words(facts)
+            words = note_words(facts, note_plan_types(content, t, reason))
             if words < min_words:
                 found.append(f"{where}: {words} words; expected at least {min_words}")
             found += [f"{where}: {f.text[:60]!r} has no cite" for f in facts if not f.cite]
@@ -259,9 +259,25 @@ def lint_notes(content, min_words: int = NOTE_MIN_WORDS) -> list[str]:
     return found
 
 
-def note_words(facts) -> int:
-    """Words in a note's facts wherever they apply (the unscoped ones, which every guide of the note shows)."""
-    return sum(len(f.text.split()) for f in facts if not f.scope)
+def note_words(facts, plan_types: Iterable[str] = ()) -> int:
+    """The fewest words a guide of the note is sure to show: for each of `plan_types`, its unscoped facts
+    and those scoped to plan types alone that include it (a note may speak to Original Medicare in its own
+    facts and to the plans in others); with no plan types, the unscoped facts."""
+    counts = [sum(len(f.text.split()) for f in facts if _sure(f.scope, pt)) for pt in plan_types]
+    return min(counts) if counts else sum(len(f.text.split()) for f in facts if not f.scope)
+
+
+def note_plan_types(content, treatment, reason: str) -> list[str]:
+    """The plan types a guide of this treatment and reason can speak to: the reason's, that pay for the treatment."""
+    return [pt for pt in content.reasons[reason].plan_types if content.plan_types[pt].covers(treatment.benefit)]
+
+
+def _sure(scope, plan_type: str) -> bool:
+    """Whether every guide for `plan_type` shows a fact with this scope (scopes on other dimensions may not)."""
+    if not scope:
+        return True
+    only_plan_types = not (scope.kinds or scope.tags or scope.benefits or scope.payer_kinds or scope.states)
+    return only_plan_types and plan_type in scope.plan_types
 
 
 def _sentences(text: str) -> list[str]:

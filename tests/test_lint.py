@@ -98,6 +98,21 @@ def test_a_program_rule_outside_its_program_is_named() -> None:
         assert len(found) == expected, found
 
 
+def test_a_note_is_long_enough_when_every_plan_type_s_guide_shows_enough_of_it() -> None:
+    # A note may speak to Original Medicare in facts of its own and to the plans in others.
+    from generator.lint import note_words
+    from generator.model import Fact, Scope
+
+    shared = Fact(" ".join(["word"] * 30), "c")
+    medicare = Fact(" ".join(["word"] * 100), "c", scope=Scope(plan_types=("original-medicare",)))
+    plans = Fact(" ".join(["word"] * 95), "c", scope=Scope(plan_types=("employer-insured", "fehb")))
+    pbm_only = Fact(" ".join(["word"] * 500), "c", scope=Scope(plan_types=("fehb",), payer_kinds=("pbm",)))
+    facts = (shared, medicare, plans, pbm_only)
+    assert note_words(facts, ["original-medicare", "employer-insured", "fehb"]) == 125
+    assert note_words(facts, ["original-medicare", "tricare"]) == 30  # TRICARE's guides show the shared fact only
+    assert note_words(facts) == 30  # with no plan types: the unscoped facts
+
+
 def test_notes_must_be_long_cited_and_their_own(content) -> None:
     from dataclasses import replace
 
