@@ -240,4 +240,10 @@ def _plans_label(fact: Fact, plan_types: list[PlanType]) -> str:
         return "Medicare"
     if all(s.startswith("medicaid-") for s in slugs):
         return "Medicaid"
+    if len(slugs) > 1 and set(slugs) <= JOB_BASED | {"individual-marketplace"}:
+        return "Job-based and Marketplace plans" if "individual-marketplace" in slugs else "Job-based plans"
     return ", ".join(pt.short_name for pt in covered)
+
+
+JOB_BASED = frozenset(("employer-insured", "employer-self-funded", "grandfathered", "government-employer", "fehb"))
+"""Coverage through a job, a federal one included: one label for several of them beats a list of their names."""

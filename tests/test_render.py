@@ -675,3 +675,49 @@ def test_a_reason_s_words_for_a_plan_type_are_used_where_every_plan_type_of_the_
             "</p>",
         )
         assert answer.endswith(expected), (plan_types, answer)
+
+
+@pytest.mark.parametrize(
+    ("scoped", "label"),
+    [
+        (("employer-insured", "fehb", "individual-marketplace"), "Job-based and Marketplace plans"),
+        (("employer-insured", "employer-self-funded"), "Job-based plans"),
+        (("employer-insured",), "Employer plan (insured)"),  # one plan type: its own name
+        (("medicare-advantage", "medicare-part-d"), "Medicare"),
+        (("employer-insured", "medicare-advantage"), "Employer plan (insured), Medicare Advantage"),
+    ],
+)
+def test_a_criterion_for_several_job_based_plan_types_is_labelled_in_two_words_not_a_list(
+    scoped: tuple[str, ...], label: str
+) -> None:
+    from types import SimpleNamespace
+
+    from generator.guide_records import scope_label
+    from generator.model import Fact, Scope
+
+    names = {
+        "employer-insured": "Employer plan (insured)",
+        "employer-self-funded": "Employer plan (self-funded)",
+        "fehb": "FEHB plan",
+        "individual-marketplace": "Individual / Marketplace plan",
+        "medicare-advantage": "Medicare Advantage",
+        "medicare-part-d": "Medicare Part D",
+        "medicaid-managed-care": "Medicaid plan (managed care)",
+    }
+    page = [SimpleNamespace(slug=s, short_name=n) for s, n in names.items()]
+    assert scope_label(Fact("A criterion.", "c", scope=Scope(plan_types=scoped)), page) == label
+
+
+def test_a_guide_with_no_typical_criteria_for_its_plan_types_does_not_promise_a_list(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
+    cite = "    cite: Typical commercial and Medicare policy criteria (payer policies vary)\n"
+    elsewhere = cite + "    applies_to:\n      plan_types: [medicare-part-d]\n"  # no Contoso page has Part D
+    treatment.write_text(treatment.read_text("utf-8").replace(cite, elsewhere), "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    page = (out / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8")
+    said = between(page, '<section id="requirements"', "</section>")
+    assert "Ask Contoso for the policy it used" in said
+    assert "These are the criteria" not in said and "<table" not in said
