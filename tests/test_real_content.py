@@ -243,9 +243,10 @@ def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(
                 "Please decide this fast"
             )
             # A claim for care already had (a missing approval, on the medical benefit) has no fast appeal anywhere.
-            after_care = (
-                real.reasons[plan.guides[i].reason].after_care
-                and real.treatments[plan.guides[i].treatment].benefit == "medical"
+            benefit = real.treatments[plan.guides[i].treatment].benefit
+            pbm = real.payers[plan.guides[i].payer].kind == "pbm"
+            after_care = real.reasons[plan.guides[i].reason].after_care and (
+                benefit == "medical" or (benefit == "either" and not pbm)
             )
             fast = (
                 real.treatments[plan.guides[i].treatment].kind in kinds
