@@ -409,6 +409,9 @@ def test_a_reused_piece_is_rendered_afresh_where_its_citations_are_already_on_th
         ("A1c results", "A1c results"),
         ("MRI reports", "MRI reports"),
         ("I-PSS score", "I-PSS score"),
+        ("IgG lab results, with dates", "IgG lab results, with dates"),
+        ("Hospital records", "hospital records"),
+        ("Surgeon's notes", "surgeon's notes"),
     ],
 )
 def test_a_record_to_gather_reads_as_part_of_the_sentence(item: str, inside: str) -> None:

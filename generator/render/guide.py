@@ -337,9 +337,11 @@ def nested(markdown: str) -> str:
 
 
 def lower_first(text: str) -> str:
-    """A list item inside a sentence: "Your BMI" → "your BMI" and "A list of" → "a list of", but "A1c results"
-    and "MRI reports" stay."""
-    lower = text[1:2].islower() or text.startswith("A ")
+    """A list item inside a sentence: "Your BMI" → "your BMI" and "A list of" → "a list of", but "A1c results",
+    "MRI reports" and "IgG lab results" stay: only a first word whose other letters are all small is lowered."""
+    first = text.split(" ", 1)[0]
+    rest = first.split("'", 1)[0][1:]  # "Surgeon's notes": the word, not its possessive
+    lower = (rest.isalpha() and rest.islower()) or first == "A"
     return text[:1].lower() + text[1:] if lower else text
 
 
