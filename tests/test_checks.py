@@ -119,6 +119,7 @@ def test_broken_json_ld_fails(site: Path) -> None:
     assert any(e.startswith("/northwind/entresto/step-therapy/: JSON-LD does not parse") for e in errors)
 
 
+@pytest.mark.slow  # the Nu checker's Java start-up: `make test-all` and CI run it
 @pytest.mark.skipif(
     not HAS_VNU and not os.environ.get("CI"), reason="Nu checker not installed (make check installs it)"
 )
@@ -174,6 +175,7 @@ def test_readability_limit(content) -> None:
     assert gate.errors and gate.errors[0].startswith("median grade")
 
 
+@pytest.mark.slow  # every gate over the fixture site, the Nu checker's included
 @pytest.mark.skipif(
     not HAS_VNU and not os.environ.get("CI"), reason="Nu checker not installed (make check installs it)"
 )

@@ -143,6 +143,7 @@ def test_real_content_planning_workers_are_sent_indices_not_the_requests(
 # ----------------------------------------------------------------------------- near-copies
 
 
+@pytest.mark.slow  # a brute-force pass over every pair of siblings, four times
 @pytest.mark.parametrize("bars", BARS)
 def test_real_content_windowed_near_copy_detection_matches_brute_force(real: Content, bars: Bars) -> None:
     plan = plan_pages(real)
