@@ -235,6 +235,10 @@ def scope_label(fact: Fact, plan_types: list[PlanType], states: tuple[str, ...] 
     return f"{plans} in {names}" if plans else f"In {names}"
 
 
+JOB_BASED = frozenset(("employer-insured", "employer-self-funded", "grandfathered", "government-employer", "fehb"))
+"""Coverage through a job, a federal one included: one label for several of them beats a list of their names."""
+
+
 def _plans_label(fact: Fact, plan_types: list[PlanType]) -> str:
     covered = [pt for pt in plan_types if pt.slug in fact.scope.plan_types]
     if not fact.scope.plan_types or len(covered) == len(plan_types):
@@ -247,7 +251,3 @@ def _plans_label(fact: Fact, plan_types: list[PlanType]) -> str:
     if len(slugs) > 1 and set(slugs) <= JOB_BASED | {"individual-marketplace"}:
         return "Job-based and Marketplace plans" if "individual-marketplace" in slugs else "Job-based plans"
     return ", ".join(pt.short_name for pt in covered)
-
-
-JOB_BASED = frozenset(("employer-insured", "employer-self-funded", "grandfathered", "government-employer", "fehb"))
-"""Coverage through a job, a federal one included: one label for several of them beats a list of their names."""
