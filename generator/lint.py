@@ -269,7 +269,7 @@ def note_words(facts, plan_types: Iterable[str] = ()) -> int:
 
 def note_plan_types(content, treatment, reason: str) -> list[str]:
     """The plan types a guide of this treatment and reason can speak to: the reason's, that pay for the treatment."""
-    return [pt for pt in content.reasons[reason].plan_types if content.plan_types[pt].covers(treatment.benefit)]
+    return [pt for pt in content.reasons[reason].plan_types if content.plan_types[pt].pays_for(treatment)]
 
 
 def _sure(scope, plan_type: str) -> bool:

@@ -270,6 +270,11 @@ class PlanType:
         """Whether this plan type pays for a treatment on `benefit` ("either" fits any)."""
         return benefit == "either" or benefit in self.benefits
 
+    def pays_for(self, treatment: Treatment) -> bool:
+        """Whether this plan type pays for the treatment: on its benefit, unless the treatment names this
+        plan type among those that never do (Treatment.not_paid_by)."""
+        return self.covers(treatment.benefit) and self.slug not in treatment.not_paid_by
+
 
 @dataclass(frozen=True, slots=True)
 class Reason:
@@ -336,6 +341,9 @@ class Treatment:
     redirect_from: tuple[str, ...]
     body: str
     draft: bool = False
+    not_paid_by: tuple[str, ...] = ()
+    """Plan types that never pay for it although its benefit would say they do: Medicare pays for a
+    glucose monitor as equipment under Part B, never through the Part D drug plan."""
 
     def note_text(self, reason: str) -> str:
         """The treatment × reason note as one Markdown text ("" when there is none)."""

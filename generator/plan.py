@@ -22,7 +22,7 @@ def relevant_plan_types(
 ) -> tuple[str, ...]:
     """Plan types the payer sells, the reason applies to, and that pay for this treatment."""
     return tuple(
-        slug for slug in payer.plan_types if slug in reason.plan_types and plan_types[slug].covers(treatment.benefit)
+        slug for slug in payer.plan_types if slug in reason.plan_types and plan_types[slug].pays_for(treatment)
     )
 
 

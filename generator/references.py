@@ -117,6 +117,8 @@ def _treatments(records: Records, files: dict[str, RawFile], refs: _Refs) -> Non
                 kinds = ", ".join(reasons[r].kinds)
                 message = f"reason {r!r} does not apply to kind {treatment.kind!r} (it applies to {kinds})"
                 refs.error(file, "reasons", "reasons", message)
+        for pt in treatment.not_paid_by:
+            refs.check(file, "not_paid_by", pt, records.plan_types, "plan type", "plan-types", ".yaml")
         for r in treatment.reason_notes:
             refs.check(file, f"reason_notes.{r}", r, reasons, "reason", "reasons", ".yaml")
             if r in reasons and r not in treatment.reasons:

@@ -302,6 +302,7 @@ def _treatment(slug: str, f: Fields) -> Treatment:
         redirect_from=f.text_list("redirect_from", required=False),
         body=_check_body(f, body),
         draft=f.flag("draft"),
+        not_paid_by=f.text_list("not_paid_by", required=False),
     )
 
 

@@ -342,3 +342,12 @@ def test_real_content_a_rule_shown_beside_plan_types_it_does_not_cover_names_its
             ):
                 unnamed.add((g.treatment, fact.text[:80]))
     assert not unnamed, sorted(unnamed)
+
+
+def test_real_content_a_plan_type_that_never_pays_for_a_treatment_gets_no_row_on_its_guides(real: Content) -> None:
+    # Medicare pays for a glucose monitor as equipment under Part B (LCD L33822): Part D's drug-appeal row
+    # (7 days, and an independent review you must ask for) would give a Medicare Advantage member the wrong rules.
+    plan = plan_pages(real)
+    cgm = [g for g in plan.guides if g.treatment == "continuous-glucose-monitor"]
+    assert cgm and any("medicare-advantage" in g.plan_types for g in cgm)
+    assert not [g.url for g in cgm if "medicare-part-d" in g.plan_types]

@@ -98,6 +98,10 @@ CASES: dict[str, tuple[Case, str]] = {
         ),
         "content/plan-types/employer-self-funded.yaml:29: steps[1].when.made-up: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
     ),
+    "treatment not paid by an unknown plan type": (
+        lambda c: edit(c / "treatments/entresto.md", "kind: drug\n", "kind: drug\nnot_paid_by: [medicare-part-e]\n"),
+        "content/treatments/entresto.md:7: not_paid_by: no plan type 'medicare-part-e' (looked for content/plan-types/medicare-part-e.yaml)",
+    ),
     "reason's words for an unknown plan type": (
         lambda c: edit(
             c / "reasons/out-of-network.yaml",
