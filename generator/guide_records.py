@@ -87,12 +87,10 @@ class GuideRecords:
     @property
     def after_care(self) -> bool:
         """Whether the denial is of a claim for care already had: the reason says so (a missing prior
-        authorization), on the medical benefit. A drug paid on either benefit (an infusion, a shot in the
-        clinic) counts too, except at a pharmacy benefit manager: a pharmacy turns a drug away before you
-        have it."""
-        benefit = self.treatment.benefit
-        medical = benefit == "medical" or (benefit == "either" and self.payer.kind != "pbm")
-        return self.reason.after_care and medical
+        authorization), for care on the medical benefit (a drug paid on either benefit included: an
+        infusion, a shot in the clinic) at a payer that decides medical claims. A pharmacy benefit
+        manager decides pharmacy claims only, and a pharmacy turns a drug away before you have it."""
+        return self.reason.after_care and self.treatment.benefit != "pharmacy" and self.payer.handles("medical")
 
     @property
     def row_terms(self) -> RowTerms:

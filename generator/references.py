@@ -102,8 +102,8 @@ def _reasons_named(
     refs: _Refs, file: RawFile, records: Records, at: LineDict, key: str, field: str, slugs: Iterable[str]
 ) -> None:
     """Each reason a plan type's nested record names under `key` (`field` may hold "{}" for the slug), on its line."""
+    line = at.line_of(key)
     for reason in slugs:
-        line = at.line_of(key)
         refs.check(file, field.format(reason), reason, records.reasons, "reason", "reasons", ".yaml", line)
 
 
