@@ -36,6 +36,9 @@ class RowTerms:
     after_care: bool = False
     """The denial is of a claim for care already had (GuideRecords.after_care): a plan type's time for
     that is its decision time, and there is no fast one."""
+    claims_too: bool = False
+    """The denial may be of a request or of a claim for care already had (GuideRecords.claims_too): a
+    row gives the time for such a claim beside its decision time where the two differ (claim_decision)."""
 
 
 PLAIN_ROWS = RowTerms()
@@ -90,14 +93,25 @@ class GuideRecords:
         authorization), for care on the medical benefit (a drug paid on either benefit included: an
         infusion, a shot in the clinic) at a payer that decides medical claims. A pharmacy benefit
         manager decides pharmacy claims only, and a pharmacy turns a drug away before you have it."""
-        return self.reason.after_care and self.treatment.benefit != "pharmacy" and self.payer.handles("medical")
+        return self.reason.after_care and self._medical_claim
+
+    @property
+    def claims_too(self) -> bool:
+        """Whether the denial may be of a request or of a claim for care already had: the reason says so
+        (medical necessity, an exclusion), for care on the medical benefit at a payer that decides
+        medical claims (as for after_care)."""
+        return self.reason.claims_too and self._medical_claim
+
+    @property
+    def _medical_claim(self) -> bool:
+        return self.treatment.benefit != "pharmacy" and self.payer.handles("medical")
 
     @property
     def row_terms(self) -> RowTerms:
         """What the page's deadline rows depend on besides its plan types."""
         steps = (s for pt in self.plan_types for s in pt.steps)
         reason = self.page.reason if any(s.reasons or self.page.reason in s.when for s in steps) else ""
-        return RowTerms(self.drug, reason, self.after_care)
+        return RowTerms(self.drug, reason, self.after_care, self.claims_too)
 
     @property
     def fast(self) -> bool:
@@ -161,6 +175,7 @@ def rule_key(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> tuple:
         _deadline_key(step.file_within),
         _decision_key(standard_decision(step, terms)),
         _decision_key(row_fast(step, terms)),
+        _decision_key(claim_decision(step, terms)),
         (nxt.name, nxt.who_files, _deadline_key(nxt.file_within), _fact_key(next_when(nxt, terms.reason)))
         if nxt
         else None,
@@ -204,6 +219,48 @@ def standard_decision(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | No
             if d.kind == kind:
                 return d
     return None
+
+
+def claim_decision(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
+    """On a page whose denial may be of a claim for care already had (RowTerms.claims_too), the step's
+    time for such a claim where it differs from the decision time the row gives: a job-based plan or
+    Medicare Advantage has 60 days for it, not 30 (29 CFR 2560.503-1(i)(2)(iii); 42 CFR 422.590(b))."""
+    if not terms.claims_too:
+        return None
+    claim = next((d for kind in _AFTER_CARE for d in step.decisions if d.kind == kind), None)
+    standard = standard_decision(step, terms)
+    return claim if claim and standard and claim.value != standard.value else None
+
+
+def claim_groups(plan_types: list[PlanType], terms: RowTerms) -> list[tuple[str, str, list[Decision]]]:
+    """The page's times to decide a claim for care already had (claim_decision), one per time in the
+    order of the rows: the time, whose it is (plans_named) and each plan type's rule for it."""
+    groups: dict[str, list[tuple[PlanType, Decision]]] = {}
+    for pt in plan_types:
+        claim = claim_decision(pt.steps[0], terms)
+        if claim:
+            groups.setdefault(claim.value, []).append((pt, claim))
+    return [
+        (value, plans_named([pt for pt, _ in found], plan_types), [d for _, d in found])
+        for value, found in groups.items()
+    ]
+
+
+def plans_named(named: list[PlanType], plan_types: list[PlanType]) -> str:
+    """Plan types in words: "job-based and Marketplace plans" where they are all of the page's (a
+    job-based plan left out, such as FEHB with its own time, keeps every name), then the rest by name."""
+    everyone = {pt.slug for pt in plan_types} & (JOB_BASED | {"individual-marketplace"})
+    slugs = {pt.slug for pt in named}
+    together = len(everyone) > 1 and everyone <= slugs
+    names = [pt.short_name for pt in named if not (together and pt.slug in everyone)]
+    if together:
+        names.insert(
+            0, "job-based and Marketplace plans" if "individual-marketplace" in everyone else "job-based plans"
+        )
+    last = (
+        ", and " if together and len(names) > 1 else " and "
+    )  # "job-based and Marketplace plans, and Medicare Advantage"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
 
 
 FAST_STEP = "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why."

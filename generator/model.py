@@ -307,6 +307,9 @@ class Reason:
     after_care: bool = False
     """Whether this denial is of a claim for care already had (a missing prior authorization): a guide's
     rows then give each plan type's time for such a claim, and offer no fast appeal."""
+    claims_too: bool = False
+    """Whether this denial may be of a request for care or of a claim for care already had (medical
+    necessity, an exclusion, a network): a guide's rows give both decision times where they differ."""
 
     def applies_to(self, treatment: Treatment) -> bool:
         """Whether this reason makes sense for the treatment at all."""

@@ -33,6 +33,7 @@ from .guide_records import (
     FAST_STEP,
     GuideRecords,
     RowTerms,
+    claim_groups,
     guide_records,
     next_step,
     next_when,
@@ -111,7 +112,15 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 def _rows(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     terms = r.row_terms
-    return [(_row_key(group, terms), partial(_row_text, group, terms)) for group in row_groups(r.plan_types, terms)]
+    blocks = [(_row_key(group, terms), partial(_row_text, group, terms)) for group in row_groups(r.plan_types, terms)]
+    claims = [(value, plans) for value, plans, _ in claim_groups(r.plan_types, terms)]
+    if claims:
+        blocks.append((("claims", *claims), lambda: CLAIMS_WORDS + "; ".join(f"{v} for {p}" for v, p in claims)))
+    return blocks
+
+
+CLAIMS_WORDS = "Already had the care? The plan has longer to decide: "
+"""About the words before the times for a claim for care already had (templates/guide/rights.html)."""
 
 
 def _row_key(group: tuple[PlanType, ...], terms: RowTerms) -> Key:

@@ -255,7 +255,17 @@ def _reason(slug: str, f: Fields) -> Reason:
         lede_by_plan_type=_texts_by_key(f, "lede_by_plan_type"),
         letter_case=f.optional_text("letter_case") or "",
         after_care=f.flag("after_care"),
+        claims_too=_claims_too(f),
     )
+
+
+def _claims_too(f: Fields) -> bool:
+    """claims_too, which says the denial may be of a request or of a claim: after_care says it is always a claim."""
+    claims_too = f.flag("claims_too")
+    if claims_too and f.flag("after_care"):
+        f.error("claims_too", "expected claims_too or after_care, not both: after_care says every denial is of a claim")
+        return False
+    return claims_too
 
 
 def _texts_by_key(f: Fields, key: str) -> dict[str, str]:

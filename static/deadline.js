@@ -89,6 +89,8 @@
         : kind === "drug" ? "For a drug you have not had yet, the plan"
         : kind === "post-service" || kind === "payment" ? "For care you already had, the plan" : "The plan";
       if (std) line([what + " must decide by ", std, fast ? "; a fast appeal by " : ".", fast || "", fast ? "." : ""]);
+      var claim = add(filed, span(rule.getAttribute("data-decide-claim")));
+      if (claim) line(["For care you already had, the plan must decide by ", claim, "."]);
     }
     if (next && decided) {
       if (next.getAttribute("data-who-files") === "forwarded") line(["Next level: the plan sends your case on itself."]);

@@ -123,20 +123,32 @@ CASES = [
         ["2024-05-04"],
     ),
     # 20 Jan + 65 days = 26 Mar (31 Jan +11, 28 Feb +39). 42 CFR 422.590: the plan decides 30 days after the
-    # appeal reaches it (31 Jan + 30 = 2 Mar), a fast appeal in 72 hours (3 Feb).
+    # appeal reaches it (31 Jan + 30 = 2 Mar), a fast appeal in 72 hours (3 Feb), and a request to pay for
+    # care already had in 60 days (422.590(b): 28 Feb +28, 31 Mar +59, 1 Apr +60).
     (
         "/humana/spinal-cord-stimulator/not-medically-necessary/",
         "medicare-advantage",
         "2026-01-20",
         "2026-01-31",
         None,
-        ["2026-03-26", "2026-03-02", "2026-02-03"],
+        ["2026-03-26", "2026-03-02", "2026-02-03", "2026-04-01"],
     ),
     # The same dates on a Part B drug's page: 42 CFR 422.590(c), the plan decides 7 days after the appeal
-    # reaches it (31 Jan + 7 = 7 Feb); 422.590(e), a fast appeal in 72 hours (3 Feb).
+    # reaches it (31 Jan + 7 = 7 Feb); 422.590(e), a fast appeal in 72 hours (3 Feb); 422.590(b), 60 days
+    # to pay for a dose already given (1 Apr).
     (
         "/aetna/keytruda/not-medically-necessary/",
         "medicare-advantage",
+        "2026-01-20",
+        "2026-01-31",
+        None,
+        ["2026-03-26", "2026-02-07", "2026-02-03", "2026-04-01"],
+    ),
+    # A drug on the pharmacy benefit is turned away before you have it: no time for a claim for care
+    # already had (42 CFR 423.590(a): 7 days for a Part D drug; (d): 72 hours fast).
+    (
+        "/aetna/semaglutide/not-medically-necessary/",
+        "medicare-part-d",
         "2026-01-20",
         "2026-01-31",
         None,
@@ -254,6 +266,9 @@ DECISION_WORDS = [
     ("/aetna/keytruda/not-medically-necessary/", "medicare-advantage", "For a drug you have not had yet"),
     ("/aetna/keytruda/not-medically-necessary/", "medicaid-managed-care", "The plan must decide by"),
     ("/centene/lumbar-spinal-fusion/prior-authorization-not-obtained/", "employer-insured", "For care you already had"),
+    # A medical-necessity denial may be of either (29 CFR 2560.503-1(i)(2)(ii)-(iii)): both dates, each said.
+    ("/aetna/ivf/not-medically-necessary/", "employer-insured", "For care you have not had yet"),
+    ("/aetna/ivf/not-medically-necessary/", "employer-insured", "For care you already had, the plan must decide by"),
 ]
 
 

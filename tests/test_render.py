@@ -448,17 +448,7 @@ def test_a_claim_for_care_already_had_shows_its_own_decision_time_and_no_fast_ap
 ) -> None:
     # 29 CFR 2560.503-1(i)(2)(iii): 60 days for a claim for care already had; (m)(1): urgent claims are for care to come.
     reason = content_dir / "reasons/out-of-network.yaml"
-    reason.write_text(reason.read_text("utf-8").replace("kinds: [", "after_care: true\nkinds: ["), "utf-8")
-    plan_type = content_dir / "plan-types/employer-self-funded.yaml"
-    plan_type.write_text(
-        plan_type.read_text("utf-8").replace(
-            "        cite: 29 CFR 2560.503-1(i)(2)(ii)\n",
-            "        cite: 29 CFR 2560.503-1(i)(2)(ii)\n"
-            "      - kind: post-service\n        value: 60 days\n        text: for care you already had\n"
-            "        cite: 29 CFR 2560.503-1(i)(2)(iii)\n",
-        ),
-        "utf-8",
-    )
+    reason.write_text(reason.read_text("utf-8").replace("claims_too: true", "after_care: true"), "utf-8")
     out = tmp_path / "public"
     build(content_dir, out, workers=1)
     url = "contoso/lumbar-spinal-fusion/out-of-network/index.html"
@@ -470,6 +460,41 @@ def test_a_claim_for_care_already_had_shows_its_own_decision_time_and_no_fast_ap
     assert "fast (expedited)" not in page
     # The same guide before the change: the time for care still to come, a fast one, and the fast appeal.
     assert 'data-decide="30 days" data-decide-kind="pre-service"' in before and "fast (expedited)" in before
+
+
+def test_a_denial_that_may_be_of_a_claim_gives_the_claim_s_time_too_where_it_differs(
+    content_dir: Path, tmp_path: Path, built_site: Path
+) -> None:
+    # 29 CFR 2560.503-1(i)(2)(ii)-(iii): 30 days for care still to come, 60 for care already had. The
+    # fixture's out-of-network reason says its denials may be of either (claims_too).
+    page = (built_site / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8")
+    row = between(page, 'data-plan-type="employer-self-funded"', "</li>")
+    assert 'data-decide="30 days" data-decide-kind="pre-service" data-decide-fast="72 hours"' in row
+    assert 'data-decide-claim="60 days"' in row and "already had" not in row
+    said = between(page, '<p class="claim-times">', "</p>").removeprefix('<p class="claim-times">')
+    assert re.fullmatch(
+        r"Already had the care\? The plan has longer to decide: 60 days<sup.*</sup> for Employer plan \(self-funded\)\.",
+        said,
+    )
+    # The fixture's Medicare Advantage has one time for both: nothing to add.
+    assert "data-decide-claim" not in between(page, 'data-plan-type="medicare-advantage"', "</li>")
+    assert (
+        'The request: "Please approve spinal fusion as prescribed." For care already had: "Please pay the claim."'
+        in page
+    )
+    assert "fast (expedited)" in page
+    # A drug at the pharmacy is turned away before you have it; one given in the clinic may be a claim.
+    reason = content_dir / "reasons/not-medically-necessary.yaml"
+    reason.write_text(reason.read_text("utf-8").replace("kinds: [", "claims_too: true\nkinds: ["), "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    assert "data-decide-claim" not in (out / "northwind/entresto/not-medically-necessary/index.html").read_text("utf-8")
+    assert 'data-decide-claim="60 days"' in (out / "contoso/ocrevus/not-medically-necessary/index.html").read_text(
+        "utf-8"
+    )
+    assert "data-decide-claim" not in (built_site / "contoso/ocrevus/not-medically-necessary/index.html").read_text(
+        "utf-8"
+    )
 
 
 def test_a_fast_appeal_for_some_reasons_only_is_offered_on_their_guides_only(
@@ -724,3 +749,25 @@ def test_a_guide_with_no_typical_criteria_for_its_plan_types_does_not_promise_a_
     said = between(page, '<section id="requirements"', "</section>")
     assert "Ask Contoso for the policy it used" in said
     assert "These are the criteria" not in said and "<table" not in said
+
+
+def test_claim_times_name_job_based_plans_together_only_when_none_of_them_is_left_out() -> None:
+    from types import SimpleNamespace
+
+    from generator.guide_records import plans_named
+
+    def pts(*slugs: str) -> list:
+        return [SimpleNamespace(slug=s, short_name=s.upper()) for s in slugs]
+
+    page = pts("employer-insured", "employer-self-funded", "individual-marketplace", "medicare-advantage", "fehb")
+    everyone_but_fehb = page[:4]
+    # FEHB decides a claim in its own time: "job-based plans" would take it in, so every name is given.
+    assert plans_named(everyone_but_fehb, page) == (
+        "EMPLOYER-INSURED, EMPLOYER-SELF-FUNDED, INDIVIDUAL-MARKETPLACE and MEDICARE-ADVANTAGE"
+    )
+    without_fehb = page[:4]
+    assert plans_named(everyone_but_fehb, without_fehb) == "job-based and Marketplace plans, and MEDICARE-ADVANTAGE"
+    assert plans_named(
+        pts("employer-insured", "employer-self-funded"), pts("employer-insured", "employer-self-funded")
+    ) == ("job-based plans")
+    assert plans_named(pts("medicare-advantage"), page) == "MEDICARE-ADVANTAGE"

@@ -64,11 +64,18 @@ DECIDE_PAID: dict[str, str] = {
     # 29 CFR 2560.503-1(i)(2)(iii): a claim for care already had, one appeal level
     "employer-insured": "60 days",
     "employer-self-funded": "60 days",
+    "grandfathered": "60 days",
+    # 45 CFR 147.136(b)(2), (b)(3): non-federal government and individual plans follow the same rule
+    "government-employer": "60 days",
+    "individual-marketplace": "60 days",
     # 42 CFR 422.590(b): a request to pay for care already had
     "medicare-advantage": "60 days",
+    # 42 CFR 423.590(b): a request to pay back a drug already bought
+    "medicare-part-d": "14 days",
 }
-"""The decision time a row states where it gives the time for a claim for care already had (its
-`data-decide-kind` says post-service or payment), with no fast time beside it."""
+"""The decision time a row states where it gives the time for a claim for care already had: as its
+decision time (its `data-decide-kind` says post-service or payment, with no fast time beside it), or
+beside the time for a request where the denial may be of either (`data-decide-claim`)."""
 
 NEXT_BY_REASON: dict[tuple[str, str], str] = {
     # 32 CFR 199.10: a denial that a treatment is excluded is a factual one, which goes to the Defense
@@ -140,10 +147,23 @@ def check_page(page: str, where: str) -> list[str]:
             expected = DECIDE_PAID.get(plan_type) if paid else DECIDE.get(plan_type, {}).get(drug)
             if expected and (el.get("data-decide") != expected or f"Decision {expected}" not in row):
                 problems.append(f"{where}: {plan_type}: decision {el.get('data-decide')!r}; the rule says {expected!r}")
+            claim, paid_time = el.get("data-decide-claim"), DECIDE_PAID.get(plan_type)
+            if claim and (claim != paid_time or f"{claim} for" not in _uncited(_claim_times(tree))):
+                problems.append(f"{where}: {plan_type}: care already had {claim!r}; the rule says {paid_time!r}")
     text = " ".join(tree.text_content().split())
     for plan_type in shown:
         problems += [f"{where}: {plan_type}: says {m!r}" for m in NEVER.get(plan_type, []) if re.search(m, text, re.I)]
     return problems
+
+
+def _claim_times(tree) -> str:
+    """The sentence below the rows that gives the times for a claim for care already had."""
+    return " ".join(" ".join(p.text_content().split()) for p in tree.xpath("//*[@class='claim-times']"))
+
+
+def _uncited(text: str) -> str:
+    """A row's words without its source numbers ("60 days11,12 for" as "60 days for")."""
+    return re.sub(r"(?<=[a-z])[\d,\[\]]+(?= )", "", text)
 
 
 def checked_pages(out: Path) -> list[Path]:
@@ -220,6 +240,25 @@ def test_a_next_step_the_reason_does_not_take_is_caught() -> None:
     assert check_page(row, "tricare/ivf/benefit-exclusion/index.html") == [
         "tricare/ivf/benefit-exclusion/index.html: tricare: next step 'second-reconsideration-medical-necessity'; "
         "a benefit-exclusion denial takes 'formal-review-factual-denials-only'"
+    ]
+
+
+def test_a_claim_time_beside_a_request_s_is_checked_against_the_rule() -> None:
+    row = (
+        '<div><ul><li data-plan-type="employer-insured"><p data-step="internal-appeal" data-file-within="180 days" '
+        'data-decide="30 days" data-decide-kind="pre-service" data-decide-fast="72 hours" data-decide-claim="60 days">'
+        "180 days</p><p>Decision 30 days, fast 72 hours.</p></li></ul>"
+        '<p class="claim-times">Already had the care? The plan has longer to decide: 60 days<sup><a href="#s2">2</a>'
+        "</sup> for job-based plans.</p></div>"
+    )
+    assert check_page(row, "either") == []
+    short = row.replace('data-decide-claim="60 days"', 'data-decide-claim="45 days"')
+    assert check_page(short, "short") == [
+        "short: employer-insured: care already had '45 days'; the rule says '60 days'"
+    ]
+    unsaid = row.replace("60 days<sup>", "<sup>")
+    assert check_page(unsaid, "unsaid") == [
+        "unsaid: employer-insured: care already had '60 days'; the rule says '60 days'"
     ]
 
 

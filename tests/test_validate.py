@@ -96,7 +96,7 @@ CASES: dict[str, tuple[Case, str]] = {
             "  - name: External review\n    who_files: you\n",
             "  - name: External review\n    who_files: you\n    when:\n      made-up:\n        text: if so\n        cite: A rule\n",
         ),
-        "content/plan-types/employer-self-funded.yaml:29: steps[1].when.made-up: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
+        "content/plan-types/employer-self-funded.yaml:33: steps[1].when.made-up: no reason 'made-up' (looked for content/reasons/made-up.yaml)",
     ),
     "treatment not paid by an unknown plan type": (
         lambda c: edit(c / "treatments/entresto.md", "kind: drug\n", "kind: drug\nnot_paid_by: [medicare-part-e]\n"),
@@ -207,6 +207,10 @@ CASES: dict[str, tuple[Case, str]] = {
             c / "site.yaml", "permalink: /{payer}/{treatment}/{reason}/", "permalink: /{payer}/{treatment}/"
         ),
         "content/site.yaml:5: permalink: pattern must use {reason} so every page gets its own URL; got '/{payer}/{treatment}/'",
+    ),
+    "reason whose denials are all claims and some claims": (
+        lambda c: edit(c / "reasons/out-of-network.yaml", "claims_too: true", "claims_too: true\nafter_care: true"),
+        "content/reasons/out-of-network.yaml:7: claims_too: expected claims_too or after_care, not both: after_care says every denial is of a claim",
     ),
     "reason that does not fit the treatment kind": (
         lambda c: edit(

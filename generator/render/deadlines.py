@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..guide_records import PLAIN_ROWS, RowTerms, next_step, next_when, row_fast, row_groups, standard_decision
-from ..model import PlanType, Step
+from ..guide_records import (
+    PLAIN_ROWS,
+    RowTerms,
+    claim_decision,
+    claim_groups,
+    next_step,
+    next_when,
+    row_fast,
+    row_groups,
+    standard_decision,
+)
+from ..model import Decision, PlanType, Step
 from .sources import Cited, PageSources
 
 
@@ -23,6 +33,9 @@ class DeadlineRow:
     """The first step's deadline, once per distinct citation (same number, several plan types' rules)."""
     decision: list[Cited]
     fast: list[Cited]
+    claim: Decision | None
+    """The time for a claim for care already had, where the page's denial may be one and it differs
+    (claim_decision): stated below the rows (claim_times), so the rows stay on the first screen."""
     next_step: Step | None
     next_within: list[Cited]
     next_when: list[Cited]
@@ -57,7 +70,26 @@ def _row(group: tuple[PlanType, ...], sources: PageSources, terms: RowTerms) -> 
         appeal=each(lambda pt: pt.steps[0].file_within),
         decision=each(lambda pt: standard_decision(pt.steps[0], terms)),
         fast=each(lambda pt: row_fast(pt.steps[0], terms)),
+        claim=claim_decision(step, terms),
         next_step=nxt,
         next_within=each(lambda pt: later[pt.slug] and later[pt.slug].file_within),
         next_when=each(lambda pt: later[pt.slug] and next_when(later[pt.slug], terms.reason)),
     )
+
+
+@dataclass(frozen=True)
+class ClaimTime:
+    """A time to decide a claim for care already had, the page's plan types it is for, and its sources."""
+
+    value: str
+    plans: str
+    cited: list[Cited]
+
+
+def claim_times(plan_types: list[PlanType], sources: PageSources, terms: RowTerms) -> list[ClaimTime]:
+    """The times to decide a claim for care already had where they differ from the rows' (claim_decision),
+    one per time, cited after the rows in the order the page shows them."""
+    return [
+        ClaimTime(value, label, sources.cite_all(list({(d.cite, d.url): d for d in decisions}.values())))
+        for value, label, decisions in claim_groups(plan_types, terms)
+    ]

@@ -18,7 +18,7 @@ from ..model import Fact, PlanType
 from ..placeholders import fill_html
 from ..plan import GuidePage
 from ..urls import absolute, hub_url
-from .deadlines import deadline_rows
+from .deadlines import claim_times, deadline_rows
 from .environment import ascii_html, capitalized
 from .fragments import PageKind, Shared
 from .guide_head import RelatedLinks, breadcrumbs, cta_url, guide_description, guide_jsonld, guide_title
@@ -107,7 +107,7 @@ class GuidePages(PageKind):
         context["requirements"] = self.requirements(r, sources)
         has_table = self.has_table(r)
         context["letter"] = self.once(
-            ("letter", has_table, r.treatment.plural, r.fast, r.after_care, r.reason.letter_case),
+            ("letter", has_table, r.treatment.plural, r.fast, r.after_care, r.claims_too, r.reason.letter_case),
             lambda: self.partial(
                 "guide/letter.html",
                 {
@@ -115,6 +115,7 @@ class GuidePages(PageKind):
                     "treatment": r.treatment,
                     "fast": r.fast,
                     "after_care": r.after_care,
+                    "claims_too": r.claims_too,
                     "case": r.reason.letter_case,
                 },
                 r,
@@ -131,7 +132,8 @@ class GuidePages(PageKind):
         return context
 
     def rights(self, r: GuideRecords, sources: PageSources) -> Markup:
-        """The deadline rows: one per group of the page's plan types with identical rules, each number cited."""
+        """The deadline rows: one per group of the page's plan types with identical rules, each number cited;
+        below them the times for a claim for care already had where the denial may be one (claim_times)."""
         return reuse(
             self._pieces,
             ("rights", r.page.plan_types, r.row_terms),
@@ -140,6 +142,7 @@ class GuidePages(PageKind):
                 "guide/rights.html",
                 {
                     "deadlines": deadline_rows(r.plan_types, sources, r.row_terms),
+                    "claims": claim_times(r.plan_types, sources, r.row_terms),
                     "plan_type_url": plan_type_url,
                 },
                 r,
@@ -307,14 +310,14 @@ def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
     """At most MAX_NEXT_STEPS things to do, in order, none repeated; text with placeholders."""
     documents = "; ".join(lower_first(d) for d in r.treatment.documents[:3])
     steps = [
-        "Find the date printed on your denial notice and your plan type, then check your last day to appeal above.",
+        "Find the date printed on your denial notice and your plan type, then your last day to appeal above.",
         r.ask_for,
-        "Ask your doctor for a letter that answers "
+        "Ask your doctor for a letter answering "
         + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
         f"Gather your records: {documents}, and the denial letter itself.",
         *([FAST_STEP] if r.fast else []),
-        "Send the appeal the way your notice says, keep a copy, and keep proof of the date it was received.",
-        "If {payer} says no again, ask for the next level listed for your plan type above.",
+        "Send the appeal the way your notice says; keep a copy and proof of the date it arrived.",
+        "If {payer} says no again, go to the next level shown above for your plan type.",
     ]
     return list(dict.fromkeys(steps))[:MAX_NEXT_STEPS]
 
