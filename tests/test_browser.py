@@ -67,16 +67,29 @@ def _rows_size(page: str) -> tuple[int, int]:
     return rows.count('class="deadline-row"'), len(re.sub(r"<[^>]+>", "", rows))
 
 
+def most_rows(out: Path) -> list[str]:
+    """Every guide with as many deadline rows as any (the payers with the most plan types)."""
+    sizes = {p: _rows_size(p.read_text("utf-8"))[0] for p in sorted(out.glob("*/*/*/index.html"))}
+    top = max(sizes.values())
+    return ["/" + p.parent.relative_to(out).as_posix() + "/" for p, n in sizes.items() if n == top]
+
+
 def test_the_first_phone_screen_shows_the_question_the_answer_and_every_deadline(browser, site, tmp_path) -> None:
     base, out = site
-    url = widest_guide(out)
     page = browser.new_page(viewport=PHONE)
-    page.goto(base + url)
-    rows = page.locator(".deadline-row")
-    assert rows.count() >= 5, url
-    for locator in (page.locator("h1"), page.locator(".answer"), rows.last):
-        box = locator.bounding_box()
-        assert box and box["y"] + box["height"] <= PHONE["height"], (url, locator)
+    # Every guide of the payers with the most plan types, not only the one whose rows say the most:
+    # a long answer above shorter rows pushes the last row down as far.
+    overflow = []
+    for url in most_rows(out):
+        page.goto(base + url)
+        rows = page.locator(".deadline-row")
+        assert rows.count() >= 5, url
+        for locator in (page.locator("h1"), page.locator(".answer"), rows.last):
+            box = locator.bounding_box()
+            if not box or box["y"] + box["height"] > PHONE["height"]:
+                overflow.append((url, locator, box))
+    assert overflow == []
+    page.goto(base + widest_guide(out))
     page.screenshot(path=str(tmp_path / "guide-phone.png"))
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(tmp_path / "guide-desktop.png"), full_page=True)
