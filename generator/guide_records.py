@@ -37,8 +37,9 @@ class RowTerms:
     """The denial is of a claim for care already had (GuideRecords.after_care): a plan type's time for
     that is its decision time, and there is no fast one."""
     claims_too: bool = False
-    """The denial may be of a request or of a claim for care already had (GuideRecords.claims_too): a
-    row gives the time for such a claim beside its decision time where the two differ (claim_decision)."""
+    """The denial may be of a request or of a claim for care already had (GuideRecords.claims_too): the
+    time for such a claim, where it differs from a row's decision time, is given below the rows and in
+    the row's calculator data (claim_decision)."""
 
 
 PLAIN_ROWS = RowTerms()
@@ -257,9 +258,8 @@ def plans_named(named: list[PlanType], plan_types: list[PlanType]) -> str:
         names.insert(
             0, "job-based and Marketplace plans" if "individual-marketplace" in everyone else "job-based plans"
         )
-    last = (
-        ", and " if together and len(names) > 1 else " and "
-    )  # "job-based and Marketplace plans, and Medicare Advantage"
+    # "job-based and Marketplace plans, and Medicare Advantage": a comma keeps the two "and"s apart.
+    last = ", and " if together and len(names) > 1 else " and "
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
 
 

@@ -309,7 +309,8 @@ class Reason:
     rows then give each plan type's time for such a claim, and offer no fast appeal."""
     claims_too: bool = False
     """Whether this denial may be of a request for care or of a claim for care already had (medical
-    necessity, an exclusion, a network): a guide's rows give both decision times where they differ."""
+    necessity, an exclusion, a network): a guide gives the time for such a claim below its rows where
+    it differs from a row's decision time."""
 
     def applies_to(self, treatment: Treatment) -> bool:
         """Whether this reason makes sense for the treatment at all."""
