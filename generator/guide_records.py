@@ -248,16 +248,22 @@ def claim_groups(plan_types: list[PlanType], terms: RowTerms) -> list[tuple[str,
 
 
 def plans_named(named: list[PlanType], plan_types: list[PlanType]) -> str:
-    """Plan types in words: "job-based and Marketplace plans" where they are all of the page's (a
-    job-based plan left out, such as FEHB with its own time, keeps every name), then the rest by name."""
-    everyone = {pt.slug for pt in plan_types} & (JOB_BASED | {"individual-marketplace"})
+    """Plan types in words: the page's job-based (and Marketplace) plans as one group where there are
+    several, saying which of them are left out ("job-based plans except the FEHB plan", FEHB having a
+    time of its own), then the rest by name."""
+    everyone = [pt for pt in plan_types if pt.slug in JOB_BASED | {"individual-marketplace"}]
     slugs = {pt.slug for pt in named}
-    together = len(everyone) > 1 and everyone <= slugs
-    names = [pt.short_name for pt in named if not (together and pt.slug in everyone)]
+    inside = [pt for pt in everyone if pt.slug in slugs]
+    together = len(inside) > 1 and len(inside) > len(everyone) - len(inside)
+    names = [pt.short_name for pt in named if not (together and pt in inside)]
     if together:
-        names.insert(
-            0, "job-based and Marketplace plans" if "individual-marketplace" in everyone else "job-based plans"
+        group = (
+            "job-based and Marketplace plans"
+            if any(pt.slug == "individual-marketplace" for pt in inside)
+            else "job-based plans"
         )
+        left_out = [pt.short_name for pt in everyone if pt not in inside]
+        names.insert(0, group + (" except the " + " and the ".join(left_out) if left_out else ""))
     # "job-based and Marketplace plans, and Medicare Advantage": a comma keeps the two "and"s apart.
     last = ", and " if together and len(names) > 1 else " and "
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]

@@ -751,7 +751,7 @@ def test_a_guide_with_no_typical_criteria_for_its_plan_types_does_not_promise_a_
     assert "These are the criteria" not in said and "<table" not in said
 
 
-def test_claim_times_name_job_based_plans_together_only_when_none_of_them_is_left_out() -> None:
+def test_claim_times_group_job_based_plans_and_say_which_are_left_out() -> None:
     from types import SimpleNamespace
 
     from generator.guide_records import plans_named
@@ -761,10 +761,12 @@ def test_claim_times_name_job_based_plans_together_only_when_none_of_them_is_lef
 
     page = pts("employer-insured", "employer-self-funded", "individual-marketplace", "medicare-advantage", "fehb")
     everyone_but_fehb = page[:4]
-    # FEHB decides a claim in its own time: "job-based plans" would take it in, so every name is given.
+    # FEHB decides a claim in its own time: "job-based plans" alone would take it in.
     assert plans_named(everyone_but_fehb, page) == (
-        "EMPLOYER-INSURED, EMPLOYER-SELF-FUNDED, INDIVIDUAL-MARKETPLACE and MEDICARE-ADVANTAGE"
+        "job-based and Marketplace plans except the FEHB, and MEDICARE-ADVANTAGE"
     )
+    # One job-based plan of two is no group.
+    assert plans_named(pts("employer-insured"), pts("employer-insured", "fehb")) == "EMPLOYER-INSURED"
     without_fehb = page[:4]
     assert plans_named(everyone_but_fehb, without_fehb) == "job-based and Marketplace plans, and MEDICARE-ADVANTAGE"
     assert plans_named(
