@@ -30,6 +30,7 @@ TAGS = (
     "genetic-testing",
     "imaging",
     "sleep",
+    "visits",
     "pain",
 )
 """What a treatment can be tagged as, so that text meant for, say, cancer drugs shows only on their pages."""
@@ -90,20 +91,27 @@ class Scope:
     benefits: tuple[str, ...] = ()
     payer_kinds: tuple[str, ...] = ()
     states: tuple[str, ...] = ()
+    except_tags: tuple[str, ...] = ()
+    """Treatment tags the fact never applies to, within the kinds it names (TRICARE's fast appeal is for
+    services given as a stay or a procedure, not for care given in visits)."""
 
     def applies(self, to: Audience) -> bool:
-        """Whether a page for `to` may show the fact: every dimension both sides name must overlap."""
+        """Whether a page for `to` may show the fact: every dimension both sides name must overlap, and
+        the treatment has none of the tags left out."""
         return (
             _overlaps(self.plan_types, to.plan_types)
             and _contains(self.kinds, to.kind)
             and _overlaps(self.tags, to.tags)
+            and (not self.except_tags or not to.tags or set(self.except_tags).isdisjoint(to.tags))
             and (_contains(self.benefits, to.benefit) or to.benefit == "either")
             and _contains(self.payer_kinds, to.payer_kind)
             and (not to.states or NATIONAL in to.states or _overlaps(self.states, to.states))
         )
 
     def __bool__(self) -> bool:
-        return any((self.plan_types, self.kinds, self.tags, self.benefits, self.payer_kinds, self.states))
+        return any(
+            (self.plan_types, self.kinds, self.tags, self.benefits, self.payer_kinds, self.states, self.except_tags)
+        )
 
 
 def _overlaps(scoped: tuple[str, ...], page: tuple[str, ...] | None) -> bool:

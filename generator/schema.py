@@ -33,6 +33,7 @@ ENUMS = {
     ("Payer", "states"): (model.NATIONAL, *model.STATES),
     ("Scope", "kinds"): model.KINDS,
     ("Scope", "tags"): model.TAGS,
+    ("Scope", "except_tags"): model.TAGS,
     ("Scope", "benefits"): model.BENEFITS,
     ("Scope", "payer_kinds"): model.PAYER_KINDS,
     ("Scope", "states"): model.STATES,

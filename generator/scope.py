@@ -14,7 +14,7 @@ from .model import BENEFITS, EVERYWHERE, KINDS, NATIONAL, PAYER_KINDS, STATES, T
 KNOWN_PLAN_TYPES: ContextVar[frozenset[str]] = ContextVar("KNOWN_PLAN_TYPES", default=frozenset())
 """The plan-type slugs of the content being validated, so a scope can name only real ones."""
 
-SCOPE_KEYS = ("plan_types", "kinds", "tags", "benefits", "payer_kinds", "states")
+SCOPE_KEYS = ("plan_types", "kinds", "tags", "benefits", "payer_kinds", "states", "except_tags")
 
 
 def read_scope(f: Fields, key: str = "applies_to") -> Scope:
@@ -30,6 +30,7 @@ def read_scope(f: Fields, key: str = "applies_to") -> Scope:
         benefits=nested.choices("benefits", BENEFITS, required=False),
         payer_kinds=nested.choices("payer_kinds", PAYER_KINDS, required=False),
         states=nested.choices("states", STATES, required=False),
+        except_tags=nested.choices("except_tags", TAGS, required=False),
     )
     nested.finish()
     if not scope:

@@ -227,6 +227,11 @@ NO_FAST_APPEAL_REASONS = {
     # 32 CFR 199.10: the fast appeal is part of the medical-necessity track; an exclusion is a factual denial.
     "tricare": {"benefit-exclusion"},
 }
+NO_FAST_APPEAL_TREATMENTS = {
+    # 32 CFR 199.10 (tricare.kepro.com/appeals): concurrent inpatient, pre-admission and pre-procedure
+    # denials only; outpatient therapy sessions and home health visits are none of these.
+    "tricare": {"physical-therapy", "aba-therapy", "tms-therapy", "home-health-care"},
+}
 
 
 def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(real: Content) -> None:
@@ -253,6 +258,7 @@ def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(
                 real.treatments[plan.guides[i].treatment].kind in kinds
                 and not after_care
                 and plan.guides[i].reason not in NO_FAST_APPEAL_REASONS.get(plan_type, ())
+                and plan.guides[i].treatment not in NO_FAST_APPEAL_TREATMENTS.get(plan_type, ())
             )
             expected = 2 if fast else 0
             assert offered == expected, (plan.guides[i].url, offered)

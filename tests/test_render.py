@@ -773,3 +773,33 @@ def test_claim_times_group_job_based_plans_and_say_which_are_left_out() -> None:
         pts("employer-insured", "employer-self-funded"), pts("employer-insured", "employer-self-funded")
     ) == ("job-based plans")
     assert plans_named(pts("medicare-advantage"), page) == "MEDICARE-ADVANTAGE"
+
+
+def test_a_scope_can_leave_out_treatments_with_a_tag_within_its_kinds() -> None:
+    # 32 CFR 199.10: TRICARE's fast appeal is for inpatient care and planned admissions or procedures,
+    # not for care given in visits (therapy sessions, home health).
+    from generator.model import Audience, Scope
+
+    fast = Scope(kinds=("service", "procedure"), except_tags=("visits",))
+    assert not fast.applies(Audience(kind="service", tags=("mental-health", "visits")))
+    assert fast.applies(Audience(kind="service", tags=("mental-health", "substance-use")))
+    assert fast.applies(Audience(kind="procedure", tags=()))
+    assert not fast.applies(Audience(kind="drug", tags=()))
+    assert fast.applies(Audience())  # a page that does not say (a plan-type page) shows it
+
+
+def test_real_content_tricare_offers_its_fast_appeal_for_a_stay_not_for_care_in_visits() -> None:
+    from generator.load import load_content
+    from generator.model import Audience
+    from generator.validate import validate_content
+
+    content = validate_content(load_content(ROOT / "content", None), None)
+    tricare = content.plan_types["tricare"]
+    by_slug = {slug: content.treatments[slug] for slug in ("physical-therapy", "residential-treatment")}
+    offers = {
+        slug: tricare.expedited.applies_for(
+            Audience(plan_types=("tricare",), kind=t.kind, tags=t.tags, benefit=t.benefit), "not-medically-necessary"
+        )
+        for slug, t in by_slug.items()
+    }
+    assert offers == {"physical-therapy": False, "residential-treatment": True}
