@@ -276,7 +276,9 @@ def _sure(scope, plan_type: str) -> bool:
     """Whether every guide for `plan_type` shows a fact with this scope (scopes on other dimensions may not)."""
     if not scope:
         return True
-    only_plan_types = not (scope.kinds or scope.tags or scope.benefits or scope.payer_kinds or scope.states)
+    only_plan_types = not (
+        scope.kinds or scope.tags or scope.except_tags or scope.benefits or scope.payer_kinds or scope.states
+    )
     return only_plan_types and plan_type in scope.plan_types
 
 
