@@ -31,6 +31,7 @@ TAGS = (
     "imaging",
     "sleep",
     "visits",
+    "equipment",
     "pain",
 )
 """What a treatment can be tagged as, so that text meant for, say, cancer drugs shows only on their pages."""

@@ -224,13 +224,24 @@ FAST_APPEAL_KINDS = {
     "tricare": {"service", "procedure", "device"},
 }
 NO_FAST_APPEAL_REASONS = {
-    # 32 CFR 199.10: the fast appeal is part of the medical-necessity track; an exclusion is a factual denial.
-    "tricare": {"benefit-exclusion"},
+    # 32 CFR 199.10: the fast appeal is part of the medical-necessity track; an exclusion or a network
+    # denial is a factual one.
+    "tricare": {"benefit-exclusion", "out-of-network"},
 }
 NO_FAST_APPEAL_TREATMENTS = {
     # 32 CFR 199.10 (tricare.kepro.com/appeals): concurrent inpatient, pre-admission and pre-procedure
-    # denials only; outpatient therapy sessions and home health visits are none of these.
-    "tricare": {"physical-therapy", "aba-therapy", "tms-therapy", "home-health-care"},
+    # denials only; outpatient therapy sessions, home health visits and equipment for home use are none of these.
+    "tricare": {
+        "physical-therapy",
+        "aba-therapy",
+        "tms-therapy",
+        "home-health-care",
+        "cpap",
+        "wheelchair",
+        "continuous-glucose-monitor",
+        "insulin-pump",
+        "hearing-aids",
+    },
 }
 
 

@@ -81,6 +81,8 @@ NEXT_BY_REASON: dict[tuple[str, str], str] = {
     # 32 CFR 199.10: a denial that a treatment is excluded is a factual one, which goes to the Defense
     # Health Agency's formal review (60 days, $50 or more in dispute), not the medical-necessity track.
     ("tricare", "benefit-exclusion"): "formal-review-factual-denials-only",
+    # TRICARE's factual appeals page: a denial not about medical need, such as a network one, takes the same track.
+    ("tricare", "out-of-network"): "formal-review-factual-denials-only",
     ("tricare", "not-medically-necessary"): "second-reconsideration-medical-necessity",
 }
 """The next step a guide's deadline row names, by plan type and the guide's reason (its URL's last part)."""
