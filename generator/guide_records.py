@@ -257,11 +257,7 @@ def plans_named(named: list[PlanType], plan_types: list[PlanType]) -> str:
     together = len(inside) > 1 and len(inside) > len(everyone) - len(inside)
     names = [pt.short_name for pt in named if not (together and pt in inside)]
     if together:
-        group = (
-            "job-based and Marketplace plans"
-            if any(pt.slug == "individual-marketplace" for pt in inside)
-            else "job-based plans"
-        )
+        group = _job_based_words({pt.slug for pt in inside})
         left_out = [pt.short_name for pt in everyone if pt not in inside]
         names.insert(0, group + (" except the " + " and the ".join(left_out) if left_out else ""))
     # "job-based and Marketplace plans, and Medicare Advantage": a comma keeps the two "and"s apart.
@@ -310,5 +306,11 @@ def _plans_label(fact: Fact, plan_types: list[PlanType]) -> str:
     if all(s.startswith("medicaid-") for s in slugs):
         return "Medicaid"
     if len(slugs) > 1 and set(slugs) <= JOB_BASED | {"individual-marketplace"}:
-        return "Job-based and Marketplace plans" if "individual-marketplace" in slugs else "Job-based plans"
+        words = _job_based_words(set(slugs))
+        return words[:1].upper() + words[1:]
     return ", ".join(pt.short_name for pt in covered)
+
+
+def _job_based_words(slugs: set[str]) -> str:
+    """Several job-based plan types, Marketplace plans among them or not, in words."""
+    return "job-based and Marketplace plans" if "individual-marketplace" in slugs else "job-based plans"

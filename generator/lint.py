@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import html as lxml_html
 
@@ -276,9 +276,8 @@ def _sure(scope, plan_type: str) -> bool:
     """Whether every guide for `plan_type` shows a fact with this scope (scopes on other dimensions may not)."""
     if not scope:
         return True
-    only_plan_types = not (
-        scope.kinds or scope.tags or scope.except_tags or scope.benefits or scope.payer_kinds or scope.states
-    )
+    # Derived from the scope itself, so a dimension added to Scope is never left out here.
+    only_plan_types = not replace(scope, plan_types=())
     return only_plan_types and plan_type in scope.plan_types
 
 

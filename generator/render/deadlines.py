@@ -61,8 +61,7 @@ def _row(group: tuple[PlanType, ...], sources: PageSources, terms: RowTerms) -> 
     later = {pt.slug: next_step(pt, terms.reason) for pt in group}
 
     def each(pick) -> list[Cited]:
-        items = [pick(pt) for pt in group]
-        return sources.cite_all(list({(i.cite, i.url): i for i in items if i is not None}.values()))
+        return sources.cite_all(_distinct(pick(pt) for pt in group))
 
     return DeadlineRow(
         plan_types=group,
@@ -90,6 +89,11 @@ def claim_times(plan_types: list[PlanType], sources: PageSources, terms: RowTerm
     """The times to decide a claim for care already had where they differ from the rows' (claim_decision),
     one per time, cited after the rows in the order the page shows them."""
     return [
-        ClaimTime(value, label, sources.cite_all(list({(d.cite, d.url): d for d in decisions}.values())))
+        ClaimTime(value, label, sources.cite_all(_distinct(decisions)))
         for value, label, decisions in claim_groups(plan_types, terms)
     ]
+
+
+def _distinct(items) -> list:
+    """The rules given, once per citation (several plan types' rules may cite the same source)."""
+    return list({(i.cite, i.url): i for i in items if i is not None}.values())
