@@ -368,3 +368,33 @@ def test_real_content_a_plan_type_that_never_pays_for_a_treatment_gets_no_row_on
     cgm = [g for g in plan.guides if g.treatment == "continuous-glucose-monitor"]
     assert cgm and any("medicare-advantage" in g.plan_types for g in cgm)
     assert not [g.url for g in cgm if "medicare-part-d" in g.plan_types]
+
+
+NETWORK_RULES = re.compile(r"network adequacy|156\.230|422\.112|438\.206", re.I)
+"""Rules that make a plan pay for care outside its network: state laws over insurers, the Marketplace's,
+Medicare Advantage's and Medicaid managed care's. None binds TRICARE, the FEHB plan or Original Medicare."""
+
+
+def test_real_content_network_gap_rules_show_only_to_plan_types_they_bind(real: Content) -> None:
+    # TRICARE's network guides once told its members to cite state network adequacy laws.
+    from generator.guide_records import guide_records
+
+    unbound = {"tricare", "fehb", "original-medicare", "medicaid-fee-for-service", "medicare-part-d"}
+    plan = plan_pages(real)
+    outside = [g for g in plan.guides if g.reason == "out-of-network" and set(g.plan_types) <= unbound]
+    assert len(outside) > 10
+    shown = {(g.url, f.cite) for g in outside for _, f in guide_records(real, g).note if NETWORK_RULES.search(f.cite)}
+    assert not shown, sorted(shown)
+
+
+def test_real_content_tricare_formal_review_row_says_it_needs_50_dollars_in_dispute(real: Content) -> None:
+    # Under $50 in dispute the contractor's reconsideration is final (32 CFR 199.10; TRICARE's factual appeals page).
+    from generator.render import Renderer
+
+    plan = plan_pages(real)
+    renderer = Renderer(real, plan, ROOT / "templates")
+    factual = [i for i, g in enumerate(plan.guides) if g.payer == "tricare" and g.reason == "out-of-network"]
+    assert factual
+    for i in factual:
+        rows = between(renderer.guides.render(i), 'id="rights"', "</section>")
+        assert "Formal review" in rows and "if $50 or more is in dispute" in rows, plan.guides[i].url
