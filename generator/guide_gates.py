@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from .gates import TITLE, Gate, Page, spread
-from .lint import PageFacts, lint_content, lint_notes, lint_page, note_plan_types, note_words
+from .lint import PageFacts, lint_any_page, lint_content, lint_notes, lint_page, note_plan_types, note_words
 from .model import Content
 from .plan import SitePlan
 from .uniqueness import main_text, measure_guides
@@ -92,10 +92,11 @@ STATIC_PARTS = [Path(__file__).parent.parent / "static" / name for name in ("sty
 
 
 def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
-    """The prose lint (lint.py) over every guide, and program rules scoped to their program."""
+    """The prose lint (lint.py) over every guide, its broken joins over every other page, and program rules
+    scoped to their program."""
     gate = Gate(
         "prose lint",
-        "no broken joins, empty headings, repeats, unused sources, unscoped program rules; "
+        "no broken joins (any page), empty headings, repeats, unused sources, unscoped program rules; "
         f"treatment × reason notes of {content.site.gates.note_min_words}+ words, cited, no sentence in two notes",
     )
     facts = {}
@@ -104,8 +105,8 @@ def check_prose(pages: list[Page], content: Content, plan: SitePlan) -> Gate:
         # Drugs, biologics and devices have FDA labeling; procedures, services and tests do not.
         facts[g.url] = PageFacts(t.short_name if t.plural else None, t.kind in ("drug", "biologic", "device"))
     for page in pages:
-        if page.url in facts:
-            gate.errors += [f"{page.url}: {m}" for m in lint_page(page.html, facts[page.url])]
+        found = lint_page(page.html, facts[page.url]) if page.url in facts else lint_any_page(page.html)
+        gate.errors += [f"{page.url}: {m}" for m in found]
     gate.errors += lint_content(content)
     gate.errors += lint_notes(content, content.site.gates.note_min_words)
     words = sorted(

@@ -13,9 +13,11 @@ from dataclasses import dataclass, replace
 from lxml import html as lxml_html
 
 BROKEN_JOINS = re.compile(
-    r"\b(its (?:The|A|An)\b|within by\b|within up to\b|the the\b|a the\b|[a-z];\s*[a-z]+ lists?\b)"
+    r"\b(its (?:The|A|An)\b|within by\b|within up to\b|the the\b|a the\b|[a-z];\s*[a-z]+ lists?\b"
+    r"|[a-z]+- (?!and\b|or\b|to\b)[a-z]+)"
 )
-"""Joins that an inserted value breaks: "its The medical policy", "within by December 31"."""
+"""Joins that an inserted value breaks: "its The medical policy", "within by December 31"; and a word
+split at its hyphen where a folded YAML line was wrapped ("in- network"), not "pre- and post-"."""
 
 STEP_YOU_FILE = re.compile(r"starts on its own|(?<!not )\bautomatic", re.I)
 
@@ -48,6 +50,12 @@ def lint_page(page: str, facts: PageFacts = PageFacts()) -> list[str]:
     if main is None:
         return []
     return [message for rule in RULES for message in rule(main, facts)]
+
+
+def lint_any_page(page: str) -> list[str]:
+    """The rules that hold on every kind of page, hubs and plan-type pages too: joins a value breaks."""
+    main = lxml_html.fromstring(page).find(".//main")
+    return [] if main is None else broken_joins(main, PageFacts())
 
 
 def _text(el) -> str:

@@ -22,6 +22,11 @@ def page(body: str) -> str:
         ("<p>Appeal within by December 31.</p>", "<p>Appeal by December 31.</p>", "broken join 'within by'"),
         ("<p>Appeal within up to 90 days.</p>", "<p>Appeal within 90 days.</p>", "broken join 'within up to'"),
         (
+            "<p>Ask for an in- network exception.</p>",
+            "<p>Pre- and post-surgery, medium- or long-term.</p>",
+            "broken join 'in- network'",
+        ),
+        (
             '<li data-plan-type="x"><p data-step="lawsuit">Lawsuit: starts on its own</p></li>',
             '<li data-plan-type="x"><p data-step="ire" data-who-files="forwarded">Sent on automatically</p></li>',
             "step 'lawsuit', which you file, reads as automatic",
@@ -142,3 +147,27 @@ def test_notes_must_be_long_cited_and_their_own(content) -> None:
     assert lint_notes(replace(content, treatments={**content.treatments, **notes}), min_words=0) == [
         m for m in found if "words; expected" not in m
     ]
+
+
+def test_any_page_is_linted_for_broken_joins_and_only_for_them() -> None:
+    # A plan-type page once read "File within by Dec 31 of the 3rd year"; its list of steps repeats
+    # "You must ask for this step" by design, which the guide-only repeat rule would flag.
+    from generator.lint import lint_any_page
+
+    steps = "<p>You must ask for this step.</p>" * 2
+    assert lint_any_page(page(f"<p>File within by Dec 31 of the 3rd year.</p>{steps}")) == ["broken join 'within by'"]
+    assert lint_any_page(page(f"<p>File by Dec 31 of the 3rd year.</p>{steps}")) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("90 days", "within 90 days"),
+        ("by Dec 31 of the 3rd year", "by Dec 31 of the 3rd year"),
+        ("up to 90 days", "up to 90 days"),
+    ],
+)
+def test_a_filing_time_reads_after_file_or_next(value: str, said: str) -> None:
+    from generator.render.environment import within
+
+    assert within(value) == said

@@ -133,6 +133,7 @@ def make_environment(templates: Path, prefix: str = "") -> Environment:
     env.globals["hub_url"] = hub_url
     env.globals["search_names"] = search_names
     env.filters["capitalized"] = capitalized
+    env.filters["within"] = within
     return env
 
 
@@ -145,6 +146,12 @@ def links_under(prefix: str, html: str) -> str:
     if not prefix:
         return html
     return _ROOT_RELATIVE.sub(lambda m: m.group(1) + href(prefix, "/"), html)
+
+
+def within(value: str) -> str:
+    """A filing time after "file" or "next: …": "within 90 days", but a date ("by Dec 31 of the 3rd year")
+    or a cap ("up to 90 days") as it is, which "within" would break."""
+    return value if value.startswith(("by ", "up to ")) else f"within {value}"
 
 
 @lru_cache(maxsize=4096)
