@@ -249,20 +249,27 @@ def claim_groups(plan_types: list[PlanType], terms: RowTerms) -> list[tuple[str,
 
 def plans_named(named: list[PlanType], plan_types: list[PlanType]) -> str:
     """Plan types in words: the page's job-based (and Marketplace) plans as one group where there are
-    several, saying which of them are left out ("job-based plans except the FEHB plan", FEHB having a
-    time of its own), then the rest by name."""
+    several, saying which of them are left out ("job-based plans other than the FEHB plan", FEHB having a
+    time of its own), and the rest by name. A group with some left out comes last ("Medicare Advantage and
+    for job-based and Marketplace plans other than the FEHB plan"): a name after it would read as left out too."""
     everyone = [pt for pt in plan_types if pt.slug in JOB_BASED | {"individual-marketplace"}]
     slugs = {pt.slug for pt in named}
     inside = [pt for pt in everyone if pt.slug in slugs]
     together = len(inside) > 1 and len(inside) > len(everyone) - len(inside)
     names = [pt.short_name for pt in named if not (together and pt in inside)]
-    if together:
-        group = _job_based_words({pt.slug for pt in inside})
-        left_out = [pt.short_name for pt in everyone if pt not in inside]
-        names.insert(0, group + (" except the " + " and the ".join(left_out) if left_out else ""))
-    # "job-based and Marketplace plans, and Medicare Advantage": a comma keeps the two "and"s apart.
-    last = ", and " if together and len(names) > 1 else " and "
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + last + names[-1]
+    if not together:
+        return _in_words(names)
+    group = _job_based_words({pt.slug for pt in inside})
+    left_out = [pt.short_name for pt in everyone if pt not in inside]
+    if not left_out:
+        # "job-based and Marketplace plans, and Medicare Advantage": a comma keeps the two "and"s apart.
+        return group if not names else f"{group}, and {_in_words(names)}"
+    group += " other than the " + " and the ".join(left_out)
+    return group if not names else f"{_in_words(names)} and for {group}"
+
+
+def _in_words(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 FAST_STEP = "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why."

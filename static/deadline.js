@@ -60,7 +60,7 @@
   }
   function deadline(label, el, from) {
     var value = el.getAttribute("data-file-within"), date = add(from, span(value));
-    if (el.getAttribute("data-bound") === "at-most") line([label + ": your state or plan may set less than " + value + ", so use the date on your notice."]);
+    if (el.getAttribute("data-bound") === "at-most") line([label + ": your state or plan may set less than " + value.replace(/^up to /, "") + ", so use the date on your notice."]);
     else if (!date) line([label + ": " + value + "; see the rule above."]);
     // A minimum the plan may extend: "at the earliest" beside "last day" read as "do not file before".
     else if (el.getAttribute("data-bound") === "at-least") line([label + ": you have until at least ", date, "; your plan may allow more."]);
@@ -87,8 +87,9 @@
       var kind = rule.getAttribute("data-decide-kind");
       var what = kind === "pre-service" ? "For care you have not had yet, the plan"
         : kind === "drug" ? "For a drug you have not had yet, the plan"
-        : kind === "post-service" || kind === "payment" ? "For care you already had, the plan" : "The plan";
-      if (std) line([what + " must decide by ", std, fast ? "; a fast appeal by " : ".", fast || "", fast ? "." : ""]);
+        : kind === "post-service" || kind === "payment" ? "For care you already had, the plan" : "";
+      // A plain time may be a state's or a Medicare contractor's (a fair hearing, a redetermination), not a plan's.
+      if (std) line([what ? what + " must decide by " : "A decision is due by ", std, fast ? "; a fast appeal by " : ".", fast || "", fast ? "." : ""]);
       var claim = add(filed, span(rule.getAttribute("data-decide-claim")));
       if (claim) line(["For care you already had, the plan must decide by ", claim, "."]);
     }

@@ -267,17 +267,19 @@ def test_a_maximum_a_state_may_shorten_prints_no_date_and_a_future_notice_is_ref
     page = browser.new_page()
     page.goto(base + "/medicaid/keytruda/not-medically-necessary/")
     assert calculate(page, "medicaid-fee-for-service", "2026-01-31", None, None) == []
-    assert "may set less than up to 90 days" in page.inner_text("#calc-result")
+    assert "may set less than 90 days, so use" in page.inner_text("#calc-result")
     assert calculate(page, "medicaid-managed-care", "2099-01-01", None, None) == []
     assert "in the future" in page.inner_text("#calc-result")
 
 
 # Whose decision time the calculator gives: a request for care not had yet (42 CFR 422.590(a)), a Part B
-# drug not given yet (422.590(c)), or any appeal (42 CFR 438.408(b)(2), Medicaid managed care).
+# drug not given yet (422.590(c)), or any appeal (42 CFR 438.408(b)(2), Medicaid managed care), whoever decides it.
 DECISION_WORDS = [
     ("/humana/spinal-cord-stimulator/not-medically-necessary/", "medicare-advantage", "For care you have not had yet"),
     ("/aetna/keytruda/not-medically-necessary/", "medicare-advantage", "For a drug you have not had yet"),
-    ("/aetna/keytruda/not-medically-necessary/", "medicaid-managed-care", "The plan must decide by"),
+    ("/aetna/keytruda/not-medically-necessary/", "medicaid-managed-care", "A decision is due by"),
+    # The state decides a fee-for-service fair hearing (42 CFR 431.244(f)), not a plan.
+    ("/medicaid/keytruda/not-medically-necessary/", "medicaid-fee-for-service", "A decision is due by"),
     ("/centene/lumbar-spinal-fusion/prior-authorization-not-obtained/", "employer-insured", "For care you already had"),
     # A medical-necessity denial may be of either (29 CFR 2560.503-1(i)(2)(ii)-(iii)): both dates, each said.
     ("/aetna/ivf/not-medically-necessary/", "employer-insured", "For care you have not had yet"),

@@ -761,10 +761,12 @@ def test_claim_times_group_job_based_plans_and_say_which_are_left_out() -> None:
 
     page = pts("employer-insured", "employer-self-funded", "individual-marketplace", "medicare-advantage", "fehb")
     everyone_but_fehb = page[:4]
-    # FEHB decides a claim in its own time: "job-based plans" alone would take it in.
+    # FEHB decides a claim in its own time: "job-based plans" alone would take it in. The group that
+    # leaves it out comes last, so Medicare Advantage does not read as left out too.
     assert plans_named(everyone_but_fehb, page) == (
-        "job-based and Marketplace plans except the FEHB, and MEDICARE-ADVANTAGE"
+        "MEDICARE-ADVANTAGE and for job-based and Marketplace plans other than the FEHB"
     )
+    assert plans_named(page[:3], page) == "job-based and Marketplace plans other than the FEHB"
     # One job-based plan of two is no group.
     assert plans_named(pts("employer-insured"), pts("employer-insured", "fehb")) == "EMPLOYER-INSURED"
     without_fehb = page[:4]
