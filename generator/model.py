@@ -375,6 +375,9 @@ class PolicyRef:
     """The effective or last revision date the document shows."""
     copy: str | None = None
     """Who posted the copy that was read, when it is not the payer's own site."""
+    reviewed: date | None = None
+    """The last review date the document shows, where it gives one instead of (or beside) an effective
+    date: a review that changed nothing is not an effective date."""
 
 
 @dataclass(frozen=True, slots=True)

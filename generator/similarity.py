@@ -211,7 +211,11 @@ _OTHERS = "other plan types follow their own rules."
 
 def _policy_text(r: GuideRecords) -> str:
     policy = r.pair.policy
-    line = ", ".join(filter(None, (policy.name, policy.number, policy.effective and f"effective {policy.effective}")))
+    dates = (
+        policy.effective and f"effective {policy.effective}",
+        policy.reviewed and f"last reviewed {policy.reviewed}",
+    )
+    line = ", ".join(filter(None, (policy.name, policy.number, *dates)))
     return f"{r.payer.short_name}'s policy: {line}.\n{r.pair.body}"
 
 

@@ -412,6 +412,7 @@ def _policy(f: Fields | None) -> PolicyRef:
         f.url("url"),
         f.optional_day("effective"),
         f.optional_text("copy"),
+        reviewed=f.optional_day("reviewed"),
     )
     f.finish()
     return policy

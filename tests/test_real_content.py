@@ -372,14 +372,21 @@ def test_real_content_a_plan_type_that_never_pays_for_a_treatment_gets_no_row_on
 
 NETWORK_RULES = re.compile(r"network adequacy|156\.230|422\.112|438\.206", re.I)
 """Rules that make a plan pay for care outside its network: state laws over insurers, the Marketplace's,
-Medicare Advantage's and Medicaid managed care's. None binds TRICARE, the FEHB plan or Original Medicare."""
+Medicare Advantage's and Medicaid managed care's. None binds TRICARE, the FEHB plan, Original Medicare or a self-funded plan."""
 
 
 def test_real_content_network_gap_rules_show_only_to_plan_types_they_bind(real: Content) -> None:
     # TRICARE's network guides once told its members to cite state network adequacy laws.
     from generator.guide_records import guide_records
 
-    unbound = {"tricare", "fehb", "original-medicare", "medicaid-fee-for-service", "medicare-part-d"}
+    unbound = {
+        "tricare",
+        "fehb",
+        "original-medicare",
+        "medicaid-fee-for-service",
+        "medicare-part-d",
+        "employer-self-funded",
+    }
     plan = plan_pages(real)
     outside = [g for g in plan.guides if g.reason == "out-of-network" and set(g.plan_types) <= unbound]
     assert len(outside) > 10

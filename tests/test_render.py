@@ -805,3 +805,18 @@ def test_real_content_tricare_offers_its_fast_appeal_for_a_stay_not_for_care_in_
         for slug, t in by_slug.items()
     }
     assert offers == {"physical-therapy": False, "residential-treatment": True}
+
+
+def test_a_policy_shows_a_review_date_as_a_review_not_as_an_effective_date(content_dir: Path, tmp_path: Path) -> None:
+    # Aetna's bulletins give a "last review" date: a review that changed nothing is not an effective date.
+    pair = content_dir / "payers/northwind/entresto.md"
+    number = "  number: NW-RX-042\n"
+    pair.write_text(pair.read_text("utf-8").replace(number, number + "  reviewed: 2026-02-20\n"), "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    said = between((out / GUIDE).read_text("utf-8"), '<p class="policy">', "</p>")
+    assert "NW-RX-042, last reviewed February 20, 2026" in said and "effective" not in said
+    pair.write_text(pair.read_text("utf-8").replace("  reviewed: 2026-02-20\n", "  effective: 2026-01-01\n"), "utf-8")
+    build(content_dir, out, workers=1)
+    said = between((out / GUIDE).read_text("utf-8"), '<p class="policy">', "</p>")
+    assert "NW-RX-042, effective January 1, 2026" in said and "reviewed" not in said

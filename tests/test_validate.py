@@ -60,7 +60,7 @@ CASES: dict[str, tuple[Case, str]] = {
             "  name: Contoso Coverage Guidelines",
             "  name: Contoso Coverage Guidelines\n  link: https://x.example",
         ),
-        "content/payers/contoso.yaml:7: policy_library.link: unknown field; expected one of: cite, copy, effective, name, number, url",
+        "content/payers/contoso.yaml:7: policy_library.link: unknown field; expected one of: cite, copy, effective, name, number, reviewed, url",
     ),
     "unknown reason": (
         lambda c: edit(
