@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsonschema
 import pytest
@@ -30,11 +31,14 @@ from generator.guide_gates import check_uniqueness
 from generator.incremental.memo import Memo
 from generator.load import load_content
 from generator.model import Content
-from generator.plan import plan_pages
+from generator.plan import SitePlan, plan_pages
 from generator.schema import export_schemas
 from generator.similarity import Bars, BlockTable, choose_noindex
 from generator.uniqueness import measure_guides
 from generator.validate import validate_content
+
+if TYPE_CHECKING:
+    from generator.render import Renderer
 
 CONTENT = ROOT / "content"
 
@@ -42,6 +46,19 @@ CONTENT = ROOT / "content"
 @pytest.fixture(scope="module")
 def real() -> Content:
     return validate_content(load_content(CONTENT))
+
+
+@pytest.fixture(scope="module")
+def real_plan(real: Content) -> SitePlan:
+    """The real site's plan, made once for the tests that only read it (planning weighs every guide)."""
+    return plan_pages(real)
+
+
+@pytest.fixture(scope="module")
+def real_renderer(real: Content, real_plan: SitePlan) -> Renderer:
+    from generator.render import Renderer
+
+    return Renderer(real, real_plan, ROOT / "templates")
 
 
 # ----------------------------------------------------------------------------- building
@@ -153,10 +170,10 @@ def test_real_content_windowed_near_copy_detection_matches_brute_force(real: Con
     assert choose_noindex(bars, real, plan) == brute_force(bars, real, plan)
 
 
-def test_real_content_block_table_listed_by_parts_is_the_plain_one(real: Content) -> None:
+def test_real_content_block_table_listed_by_parts_is_the_plain_one(real: Content, real_plan: SitePlan) -> None:
     # The cached table lists each part of a page's blocks once per value of what decides it
     # (similarity.PARTS); the fixture has too few guides for many parts to repeat.
-    plan = plan_pages(real)
+    plan = real_plan
     plain, cached = BlockTable(real, plan, cached=False), BlockTable(real, plan)
     assert (cached.keys, cached.weight, cached.rare) == (plain.keys, plain.weight, plain.rare)
 
@@ -245,11 +262,11 @@ NO_FAST_APPEAL_TREATMENTS = {
 }
 
 
-def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(real: Content) -> None:
-    from generator.render import Renderer
-
-    plan = plan_pages(real)
-    renderer = Renderer(real, plan, ROOT / "templates")
+def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(
+    real: Content, real_plan: SitePlan, real_renderer: Renderer
+) -> None:
+    plan = real_plan
+    renderer = real_renderer
     for plan_type, kinds in FAST_APPEAL_KINDS.items():
         alone = [i for i, g in enumerate(plan.guides) if g.plan_types == (plan_type,)]
         shown = {real.treatments[plan.guides[i].treatment].kind for i in alone}
@@ -275,12 +292,12 @@ def test_real_content_guides_offer_a_fast_appeal_only_where_a_plan_type_has_one(
             assert offered == expected, (plan.guides[i].url, offered)
 
 
-def test_real_content_external_review_on_exclusion_guides_says_it_needs_medical_judgment(real: Content) -> None:
+def test_real_content_external_review_on_exclusion_guides_says_it_needs_medical_judgment(
+    real: Content, real_plan: SitePlan, real_renderer: Renderer
+) -> None:
     # 45 CFR 147.136(d)(1)(ii): a denial that rests only on the contract's words is not eligible.
-    from generator.render import Renderer
-
-    plan = plan_pages(real)
-    renderer = Renderer(real, plan, ROOT / "templates")
+    plan = real_plan
+    renderer = real_renderer
     checked = 0
     for i, g in enumerate(plan.guides):
         if g.reason != "benefit-exclusion":
@@ -300,12 +317,12 @@ MEDICAL_BILLING = re.compile(
 always the pharmacy's), and doses given before an approval (a pharmacy fills nothing without one)."""
 
 
-def test_real_content_pharmacy_benefit_managers_guides_speak_of_no_clinic_billing(real: Content) -> None:
+def test_real_content_pharmacy_benefit_managers_guides_speak_of_no_clinic_billing(
+    real: Content, real_plan: SitePlan, real_renderer: Renderer
+) -> None:
     # A PBM pays for drugs at the pharmacy: doses billed by a clinic under medical-benefit codes are not its claims.
-    from generator.render import Renderer
-
-    plan = plan_pages(real)
-    renderer = Renderer(real, plan, ROOT / "templates")
+    plan = real_plan
+    renderer = real_renderer
     pbm = [i for i, g in enumerate(plan.guides) if real.payers[g.payer].kind == "pbm"]
     assert len(pbm) > 30
     for i in pbm:
@@ -318,12 +335,12 @@ CONTRACT_WORDS = re.compile(
 )
 
 
-def test_real_content_original_medicare_and_tricare_guides_speak_of_no_plan_contract(real: Content) -> None:
+def test_real_content_original_medicare_and_tricare_guides_speak_of_no_plan_contract(
+    real: Content, real_plan: SitePlan, real_renderer: Renderer
+) -> None:
     # Their benefits are set by law, regulation and manuals (SSA §1862(a); 32 CFR Part 199), not a contract.
-    from generator.render import Renderer
-
-    plan = plan_pages(real)
-    renderer = Renderer(real, plan, ROOT / "templates")
+    plan = real_plan
+    renderer = real_renderer
     alone = [i for i, g in enumerate(plan.guides) if g.plan_types in (("original-medicare",), ("tricare",))]
     assert len(alone) > 100
     for i in alone:
@@ -340,13 +357,15 @@ PROGRAM = re.compile(
 )
 
 
-def test_real_content_a_rule_shown_beside_plan_types_it_does_not_cover_names_its_program(real: Content) -> None:
+def test_real_content_a_rule_shown_beside_plan_types_it_does_not_cover_names_its_program(
+    real: Content, real_plan: SitePlan
+) -> None:
     # A note or pitfall that cites a law and holds for some plan types only is shown on every guide with one of
     # them; where the guide shows others too, its own words must say whose rule it is.
     from generator.guide_records import guide_records
 
     unnamed = set()
-    for g in plan_pages(real).guides:
+    for g in real_plan.guides:
         r = guide_records(real, g)
         pitfall = [r.treatment.pitfall] if r.treatment.pitfall.text and r.treatment.pitfall.applies(r.audience) else []
         for fact in [f for _, f in r.note] + pitfall:
@@ -361,10 +380,12 @@ def test_real_content_a_rule_shown_beside_plan_types_it_does_not_cover_names_its
     assert not unnamed, sorted(unnamed)
 
 
-def test_real_content_a_plan_type_that_never_pays_for_a_treatment_gets_no_row_on_its_guides(real: Content) -> None:
+def test_real_content_a_plan_type_that_never_pays_for_a_treatment_gets_no_row_on_its_guides(
+    real: Content, real_plan: SitePlan
+) -> None:
     # Medicare pays for a glucose monitor as equipment under Part B (LCD L33822): Part D's drug-appeal row
     # (7 days, and an independent review you must ask for) would give a Medicare Advantage member the wrong rules.
-    plan = plan_pages(real)
+    plan = real_plan
     cgm = [g for g in plan.guides if g.treatment == "continuous-glucose-monitor"]
     assert cgm and any("medicare-advantage" in g.plan_types for g in cgm)
     assert not [g.url for g in cgm if "medicare-part-d" in g.plan_types]
@@ -375,7 +396,7 @@ NETWORK_RULES = re.compile(r"network adequacy|156\.230|422\.112|438\.206", re.I)
 Medicare Advantage's and Medicaid managed care's. None binds TRICARE, the FEHB plan, Original Medicare or a self-funded plan."""
 
 
-def test_real_content_network_gap_rules_show_only_to_plan_types_they_bind(real: Content) -> None:
+def test_real_content_network_gap_rules_show_only_to_plan_types_they_bind(real: Content, real_plan: SitePlan) -> None:
     # TRICARE's network guides once told its members to cite state network adequacy laws.
     from generator.guide_records import guide_records
 
@@ -387,19 +408,19 @@ def test_real_content_network_gap_rules_show_only_to_plan_types_they_bind(real: 
         "medicare-part-d",
         "employer-self-funded",
     }
-    plan = plan_pages(real)
+    plan = real_plan
     outside = [g for g in plan.guides if g.reason == "out-of-network" and set(g.plan_types) <= unbound]
     assert len(outside) > 10
     shown = {(g.url, f.cite) for g in outside for _, f in guide_records(real, g).note if NETWORK_RULES.search(f.cite)}
     assert not shown, sorted(shown)
 
 
-def test_real_content_tricare_formal_review_row_says_it_needs_50_dollars_in_dispute(real: Content) -> None:
+def test_real_content_tricare_formal_review_row_says_it_needs_50_dollars_in_dispute(
+    real: Content, real_plan: SitePlan, real_renderer: Renderer
+) -> None:
     # Under $50 in dispute the contractor's reconsideration is final (32 CFR 199.10; TRICARE's factual appeals page).
-    from generator.render import Renderer
-
-    plan = plan_pages(real)
-    renderer = Renderer(real, plan, ROOT / "templates")
+    plan = real_plan
+    renderer = real_renderer
     factual = [i for i, g in enumerate(plan.guides) if g.payer == "tricare" and g.reason == "out-of-network"]
     assert factual
     for i in factual:
