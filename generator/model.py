@@ -313,6 +313,9 @@ class Reason:
     letter_case: str = ""
     """The letter outline's line for the case, where this reason's appeal rests on more than the doctor's
     medical reasons (an exclusion: why its words do not reach the treatment); "" for the doctor's line."""
+    doctor_letter: str = ""
+    """The next step that asks the doctor for a letter, where this reason's appeal rests on something other
+    than the criteria (a network denial: why this provider); "" for the letter that answers them."""
     after_care: bool = False
     """Whether this denial is of a claim for care already had (a missing prior authorization): a guide's
     rows then give each plan type's time for such a claim, and offer no fast appeal."""

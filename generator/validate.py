@@ -254,6 +254,7 @@ def _reason(slug: str, f: Fields) -> Reason:
         ask_for_by_plan_type=_texts_by_key(f, "ask_for_by_plan_type"),
         lede_by_plan_type=_texts_by_key(f, "lede_by_plan_type"),
         letter_case=f.optional_text("letter_case") or "",
+        doctor_letter=f.optional_text("doctor_letter") or "",
         after_care=f.flag("after_care"),
         claims_too=_claims_too(f),
     )

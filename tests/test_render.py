@@ -820,3 +820,21 @@ def test_a_policy_shows_a_review_date_as_a_review_not_as_an_effective_date(conte
     build(content_dir, out, workers=1)
     said = between((out / GUIDE).read_text("utf-8"), '<p class="policy">', "</p>")
     assert "NW-RX-042, effective January 1, 2026" in said and "reviewed" not in said
+
+
+def test_a_reason_can_ask_the_doctor_for_another_letter_than_one_answering_the_criteria(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    # A network denial is answered by why this provider, not by the policy's medical criteria.
+    reason = content_dir / "reasons/out-of-network.yaml"
+    own = "doctor_letter: Ask your doctor for a letter on why you needed this provider for {treatment}.\n"
+    reason.write_text(reason.read_text("utf-8") + own, "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    steps = between(
+        (out / "contoso/lumbar-spinal-fusion/out-of-network/index.html").read_text("utf-8"), 'id="next-steps"', "</ol>"
+    )
+    assert "Ask your doctor for a letter on why you needed this provider for spinal fusion." in steps
+    assert "a letter answering" not in steps
+    other = (out / "contoso/lumbar-spinal-fusion/not-medically-necessary/index.html").read_text("utf-8")
+    assert "Ask your doctor for a letter answering" in between(other, 'id="next-steps"', "</ol>")

@@ -312,7 +312,8 @@ def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
     steps = [
         "Find the date printed on your denial notice and your plan type, then your last day to appeal above.",
         r.ask_for,
-        "Ask your doctor for a letter answering "
+        r.reason.doctor_letter
+        or "Ask your doctor for a letter answering "
         + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
         f"Gather your records: {documents}, and the denial letter itself.",
         *([FAST_STEP] if r.fast else []),
