@@ -317,8 +317,8 @@ def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
         + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
         f"Gather your records: {documents}, and the denial letter itself.",
         *([FAST_STEP] if r.fast else []),
-        "Send the appeal the way your notice says; keep a copy and proof of the date it arrived.",
-        "If {payer} says no again, go to the next level shown above for your plan type.",
+        "Send the appeal as your notice says; keep a copy and proof of when it arrived.",
+        "If {payer} says no again, go to the next level shown above.",
     ]
     return list(dict.fromkeys(steps))[:MAX_NEXT_STEPS]
 
