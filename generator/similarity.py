@@ -49,7 +49,7 @@ from .model import Audience, Content, PlanType
 from .pages import GuidePage, SitePlan
 from .uniqueness import RARE_SHARE, SHINGLE, NameTokens, name_tokens, shingles
 
-CHROME_SHINGLES = 304
+CHROME_SHINGLES = 303
 """Shingles of a guide's fixed text (headings, the letter outline, the calculator's labels, the fixed
 next steps, the offer): on every guide, so never its own. test_similarity.py measures it on built pages."""
 
@@ -107,7 +107,25 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
         blocks += [(("note", t, reason, i), _text(f)) for i, f in r.note]
     else:
         blocks.append((("lede", reason), lambda: r.reason.lede))
+    # A reason's own letter line and doctor's-letter step stand in for the fixed ones (templates/guide/
+    # letter.html, render/guide.py next_steps): about their words beyond the fixed lines' they replace.
+    for name, text, fixed in (
+        ("letter-case", r.reason.letter_case, FIXED_CASE),
+        ("doctor-letter", r.reason.doctor_letter, FIXED_DOCTOR),
+    ):
+        if text:
+            blocks.append(((name, reason), partial(_beyond, text, fixed)))
     return blocks
+
+
+FIXED_CASE = "Your doctor's reasons: [diagnosis, what was tried and what happened, why {treatment} is needed now]."
+FIXED_DOCTOR = "Ask your doctor for a letter answering each criterion in the table above, point by point."
+"""About the fixed letter line and next step that a reason's own (letter_case, doctor_letter) replace."""
+
+
+def _beyond(text: str, fixed: str) -> str:
+    """The words of `text` past as many as `fixed` has: what a page that swaps one for the other adds."""
+    return " ".join(text.split()[len(fixed.split()) :])
 
 
 def _rows(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
