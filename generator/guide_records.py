@@ -272,6 +272,10 @@ def _in_words(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+DOCTOR_STEP = "Ask your doctor for a letter answering each criterion in the table above, point by point."
+"""The next step that asks the doctor for a letter, on a guide with a criteria table, unless the reason gives
+its own (Reason.doctor_letter); without a table the letter answers each point the denial makes."""
+
 FAST_STEP = "If waiting could seriously harm your health, ask for a fast (expedited) appeal and say why."
 """The next step that offers a fast appeal, on a guide that has one (GuideRecords.fast)."""
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 
 from .guide_records import (
+    DOCTOR_STEP,
     FAST_STEP,
     GuideRecords,
     RowTerms,
@@ -111,7 +112,7 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
     # letter.html, render/guide.py next_steps): about their words beyond the fixed lines' they replace.
     for name, text, fixed in (
         ("letter-case", r.reason.letter_case, FIXED_CASE),
-        ("doctor-letter", r.reason.doctor_letter, FIXED_DOCTOR),
+        ("doctor-letter", r.reason.doctor_letter, DOCTOR_STEP),
     ):
         if text:
             blocks.append(((name, reason), partial(_beyond, text, fixed)))
@@ -119,8 +120,7 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
 
 
 FIXED_CASE = "Your doctor's reasons: [diagnosis, what was tried and what happened, why {treatment} is needed now]."
-FIXED_DOCTOR = "Ask your doctor for a letter answering each criterion in the table above, point by point."
-"""About the fixed letter line and next step that a reason's own (letter_case, doctor_letter) replace."""
+"""About the fixed letter line (templates/guide/letter.html) that a reason's own (letter_case) replaces."""
 
 
 def _beyond(text: str, fixed: str) -> str:

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from markupsafe import Markup, escape
 
-from ..guide_records import FAST_STEP, GuideRecords, guide_records, scope_label
+from ..guide_records import DOCTOR_STEP, FAST_STEP, GuideRecords, guide_records, scope_label
 from ..incremental.reads import read
 from ..model import Fact, PlanType
 from ..placeholders import fill_html
@@ -313,8 +313,7 @@ def next_steps(r: GuideRecords, has_table: bool) -> list[str]:
         "Find the date printed on your denial notice and your plan type, then your last day to appeal above.",
         r.ask_for,
         r.reason.doctor_letter
-        or "Ask your doctor for a letter answering "
-        + ("each criterion in the table above, point by point." if has_table else "each point the denial makes."),
+        or (DOCTOR_STEP if has_table else "Ask your doctor for a letter answering each point the denial makes."),
         f"Gather your records: {documents}, and the denial letter itself.",
         *([FAST_STEP] if r.fast else []),
         "Send the appeal as your notice says; keep a copy and proof of when it arrived.",
