@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 KINDS = ("drug", "biologic", "device", "procedure", "service", "test")
@@ -110,9 +110,8 @@ class Scope:
         )
 
     def __bool__(self) -> bool:
-        return any(
-            (self.plan_types, self.kinds, self.tags, self.benefits, self.payer_kinds, self.states, self.except_tags)
-        )
+        # Every dimension, read from the fields: one added to Scope is never left out here.
+        return any(getattr(self, f.name) for f in fields(self))
 
 
 def _overlaps(scoped: tuple[str, ...], page: tuple[str, ...] | None) -> bool:

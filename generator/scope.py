@@ -7,6 +7,7 @@ this module turns the YAML into a Scope and reports values that name nothing.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import fields
 
 from .fields import Fields
 from .model import BENEFITS, EVERYWHERE, KINDS, NATIONAL, PAYER_KINDS, STATES, TAGS, Scope
@@ -14,7 +15,8 @@ from .model import BENEFITS, EVERYWHERE, KINDS, NATIONAL, PAYER_KINDS, STATES, T
 KNOWN_PLAN_TYPES: ContextVar[frozenset[str]] = ContextVar("KNOWN_PLAN_TYPES", default=frozenset())
 """The plan-type slugs of the content being validated, so a scope can name only real ones."""
 
-SCOPE_KEYS = ("plan_types", "kinds", "tags", "benefits", "payer_kinds", "states", "except_tags")
+SCOPE_KEYS = tuple(f.name for f in fields(Scope))
+"""Every dimension a scope can name, in the order an editor reads them (the model's fields)."""
 
 
 def read_scope(f: Fields, key: str = "applies_to") -> Scope:
