@@ -363,7 +363,7 @@ def test_long_names_shorten_the_payer_to_its_initials_before_the_treatment_is_cu
 
 def test_reused_pieces_give_every_guide_what_rendering_it_alone_gives(content) -> None:
     # sources.reuse renders the deadline rows, the requirements, the payer's process and the free help
-    # once per key and citation state, and the renderer other partials once per key; the plain way is
+    # once per key, each page giving them its numbers, and the renderer other partials once per key; the plain way is
     # a renderer that has seen no other page.
     from generator.plan import plan_pages
     from generator.render.renderer import Renderer
@@ -377,28 +377,39 @@ def test_reused_pieces_give_every_guide_what_rendering_it_alone_gives(content) -
     assert {"rights", "requirements", "process"} <= reused, f"the pieces were reused: {reused}"
 
 
-def test_a_reused_piece_is_rendered_afresh_where_its_citations_are_already_on_the_page() -> None:
+def test_a_reused_piece_takes_each_pages_numbers_for_its_citations() -> None:
+    # A citation the page has numbered keeps its number; the piece's others take the next ones, in order.
     from markupsafe import Markup
 
     from generator.model import Fact
-    from generator.render.sources import PageSources, reuse
+    from generator.render.sources import PageSources, marks, reuse
 
     cache: dict = {}
-    facts = [Fact("a", "Rule A"), Fact("b", "Rule B")]
+    facts = [Fact("a", "Rule A", url="https://a.example/"), Fact("b", "Rule B")]
 
     def piece(sources: PageSources) -> Markup:
-        return Markup(",".join(str(c.ref) for c in sources.cite_all(facts)))
+        return marks(sources.cite_all(facts)) + sources.cite(facts[0]).mark
+
+    def shown(html: str) -> str:
+        return ",".join(re.findall(r'<a href="#s(\d+)" aria-label="source \1">\1</a>', html))
 
     first = PageSources()
     first.cite(Fact("x", "Label X"))
-    assert reuse(cache, ("p",), first, lambda: piece(first)) == "2,3"
+    assert shown(reuse(cache, ("p",), first, lambda: piece(first))) == "2,3,2"
+    assert list(first.numbers) == ["Label X", "Rule A", "Rule B"]
+    assert first.urls == {"Rule A": "https://a.example/"}
     again = PageSources()
     again.cite(Fact("y", "Label Y"))
-    assert reuse(cache, ("p",), again, lambda: pytest.fail("reused, not rendered")) == "2,3"
-    assert list(again.numbers) == ["Label Y", "Rule A", "Rule B"]
+    again.cite(Fact("z", "Label Z"))
+    assert shown(reuse(cache, ("p",), again, lambda: pytest.fail("rendered again"))) == "3,4,3"
+    assert list(again.numbers) == ["Label Y", "Label Z", "Rule A", "Rule B"]
     shared = PageSources()
     shared.cite(Fact("b", "Rule B"))
-    assert reuse(cache, ("p",), shared, lambda: piece(shared)) == "2,1"
+    assert shown(reuse(cache, ("p",), shared, lambda: pytest.fail("rendered again"))) == "2,1,2"
+    assert list(shared.numbers) == ["Rule B", "Rule A"]
+    plain = PageSources()  # the same page, the piece rendered on it the plain way
+    plain.cite(Fact("b", "Rule B"))
+    assert reuse(cache, ("p",), shared, lambda: pytest.fail("rendered again")) == piece(plain)
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ class GuidePages(PageKind):
         super().__init__(shared)
         self.related = RelatedLinks(shared.content, shared.plan, shared.prefix)
         self._pieces: dict = {}
-        """Pieces that cite sources, each rendered once per key and citation state (sources.reuse)."""
+        """Pieces, each rendered once per key; those that cite sources are given each page's numbers (sources.reuse)."""
 
     def warm_up(self, guides: Iterable[int]) -> None:
         """Render the Markdown of these guides' notes and pair bodies before forking, so workers share it."""

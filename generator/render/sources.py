@@ -16,7 +16,8 @@ class Cited:
     """Something the page shows (a fact, a deadline, a decision time) with its source number; 0 when uncited."""
 
     item: object
-    ref: int
+    ref: int | str
+    """The page's number for the citation; while a piece renders for reuse, the piece's own in LOCAL marks."""
 
     @property
     def mark(self) -> Markup:
@@ -35,23 +36,24 @@ class PageSources:
     numbers: dict[str, int] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     """A citation's address: the first one given, when any use of it gives one."""
-    used: list[str] | None = None
-    """While a reusable piece renders (reuse), every citation it uses."""
+    local: bool = False
+    """While a reusable piece renders (reuse): its marks show its own numbers between LOCAL marks."""
 
     def cite(self, item: object) -> Cited:
         """The item with the number of its citation, adding the citation the first time it is used."""
         cite = getattr(item, "cite", None)
         if not cite:
             return Cited(item, 0)
-        if self.used is not None:
-            self.used.append(cite)
+        return Cited(item, self.number(cite, getattr(item, "url", None)))
+
+    def number(self, cite: str, url: str | None = None) -> int | str:
+        """The citation's number on this page, added the first time; a piece's own number while one renders."""
         number = self.numbers.get(cite)
         if number is None:
             number = self.numbers[cite] = len(self.numbers) + 1
-        url = getattr(item, "url", None)
         if url and cite not in self.urls:
             self.urls[cite] = url
-        return Cited(item, number)
+        return f"{LOCAL}{number}{LOCAL}" if self.local else number
 
     def cite_all(self, items: tuple | list) -> list[Cited]:
         """Each item with its source number, in order."""
@@ -64,8 +66,14 @@ class PageSources:
 
 def marks(cited: list[Cited]) -> Markup:
     """Several source numbers as one superscript: 1,2,3, each linking to its source."""
-    links = [f'<a href="#s{c.ref}" aria-label="source {c.ref}">{c.ref}</a>' for c in cited if c.ref]
+    links = [_link(c.ref) for c in cited if c.ref]
     return Markup(f'<sup class="ref">{",".join(links)}</sup>') if links else Markup("")
+
+
+@lru_cache(maxsize=1024)
+def _link(ref: int | str) -> str:
+    """One source number, linking to its source; a piece's own number, rendering for reuse, as it is."""
+    return ref if isinstance(ref, str) else f'<a href="#s{ref}" aria-label="source {ref}">{ref}</a>'
 
 
 @lru_cache(maxsize=256)
@@ -81,37 +89,53 @@ def _source_item(number: int, cite: str, url: str | None) -> str:
     return ascii_html(f'<li id="s{number}">{text}</li>')
 
 
+LOCAL = "\x01"
+"""Brackets a piece's own source numbers while it renders for reuse: a control character, which no
+content text holds (fields.py refuses them) and no template writes."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Piece:
-    html: Markup
-    added: tuple[tuple[str, str | None], ...]
-    """The citations the piece numbered, in order, with their addresses."""
-    used: frozenset[str]
+    texts: tuple[str, ...]
+    """The piece's HTML around its source numbers."""
+    slots: tuple[int, ...]
+    """The piece's own number (from 1) for each source number in it, in order."""
+    cites: tuple[tuple[str, str | None], ...]
+    """The citations the piece numbered, in the order of its own numbers, each with the address it gave."""
+    placed: dict[tuple[int | str, ...], Markup]
+    """The HTML for each set of page numbers seen: most pages number a piece as a sibling did."""
 
 
 def reuse(cache: dict, key: tuple, sources: PageSources, make: Callable[[], Markup]) -> Markup:
-    """A piece of a page that cites sources (the deadline rows, say), rendered once for every page that
-    reaches it with as many sources numbered and none of the piece's own among them: there it gets the
-    same numbers, so the same HTML. The page's sources then take the piece's citations as if it had
-    rendered them. Anywhere else the piece is rendered afresh, the plain way."""
-    offset = len(sources.numbers)
-    piece = cache.get((*key, offset))
-    if piece is not None and piece.used.isdisjoint(sources.numbers):
-        for cite, url in piece.added:
-            sources.numbers[cite] = len(sources.numbers) + 1
-            if url is not None:
-                sources.urls.setdefault(cite, url)
-        return piece.html
-    before, outer = set(sources.numbers), sources.used
-    sources.used = []
+    """A piece of a page that cites sources (the deadline rows, say), rendered once per key with numbers of
+    its own and given each page's numbers after: a citation the page has already numbered keeps its
+    number, the others take the next ones in the order the piece cites them, as if the piece had been
+    rendered on that page the plain way (`make`, citing through `sources` and showing numbers with marks)."""
+    piece = cache.get(key)
+    if piece is None:
+        piece = cache[key] = _render_piece(sources, make)
+    numbers = tuple([sources.number(cite, url) for cite, url in piece.cites])
+    html = piece.placed.get(numbers)
+    if html is None:
+        html = piece.placed[numbers] = _place(piece, numbers)
+    return html
+
+
+def _render_piece(sources: PageSources, make: Callable[[], Markup]) -> _Piece:
+    """Render `make` with `sources` numbering afresh, in LOCAL marks, then give the page its numbers back."""
+    page = sources.numbers, sources.urls, sources.local
+    sources.numbers, sources.urls, sources.local = {}, {}, True
     try:
         html = make()
-        used = frozenset(sources.used)
+        cites = tuple((cite, sources.urls.get(cite)) for cite in sources.numbers)
     finally:
-        sources.used = outer
-    if outer is not None:
-        outer.extend(used)
-    if used.isdisjoint(before):
-        added = tuple((cite, sources.urls.get(cite)) for cite in list(sources.numbers)[offset:])
-        cache[(*key, offset)] = _Piece(html, added, used)
-    return html
+        sources.numbers, sources.urls, sources.local = page
+    cut = str(html).split(LOCAL)
+    return _Piece(tuple(cut[::2]), tuple(map(int, cut[1::2])), cites, {})
+
+
+def _place(piece: _Piece, numbers: tuple[int | str, ...]) -> Markup:
+    parts: list[str] = [""] * (2 * len(piece.slots) + 1)
+    parts[::2] = piece.texts
+    parts[1::2] = [_link(numbers[slot - 1]) for slot in piece.slots]
+    return Markup("".join(parts))
