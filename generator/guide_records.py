@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import (
     STATE_NAMES,
@@ -118,10 +118,12 @@ class GuideRecords:
     def fast(self) -> bool:
         """Whether one of the page's plan types has a fast appeal for this kind of treatment (its
         `expedited` applies here and to this reason: Original Medicare's fast reviews are for care that
-        is ending, TRICARE's for medical-necessity denials), and the care is still to come: a claim for
-        care already had is never decided fast."""
-        return not self.after_care and any(
-            pt.expedited.applies_for(self.audience, self.page.reason) for pt in self.plan_types
+        is ending, TRICARE's for medical-necessity denials), and the care is still to come there: a claim
+        for care already had is never decided fast (plan_terms)."""
+        terms = self.row_terms
+        return any(
+            pt.expedited.applies_for(self.audience, self.page.reason) and not plan_terms(pt, terms).after_care
+            for pt in self.plan_types
         )
 
     @property
@@ -161,6 +163,16 @@ def row_groups(plan_types: list[PlanType], terms: RowTerms = PLAIN_ROWS) -> list
     return [tuple(group) for group in groups.values()]
 
 
+def plan_terms(pt: PlanType, terms: RowTerms) -> RowTerms:
+    """A plan type's own row terms. A plan that pays only for drugs from a pharmacy (Part D) meets a
+    denial of care already had (RowTerms.after_care) as a request first: the pharmacy turned the drug
+    away, unless you bought it yourself and ask to be paid back (42 CFR 423.590). So its row
+    gives the time for a request, and its time to pay you back goes below the rows (claims_too)."""
+    if terms.after_care and "medical" not in pt.benefits:
+        return replace(terms, after_care=False, claims_too=True)
+    return terms
+
+
 def next_step(pt: PlanType, reason: str = "") -> Step | None:
     """The level after the first appeal for a denial for `reason`: the first later step that every reason
     takes, or this one's (Step.reasons)."""
@@ -169,6 +181,7 @@ def next_step(pt: PlanType, reason: str = "") -> Step | None:
 
 def rule_key(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> tuple:
     """What must be equal for two plan types to share a row: every number and what it counts from."""
+    terms = plan_terms(pt, terms)
     step = pt.steps[0]
     nxt = next_step(pt, terms.reason)
     return (
@@ -238,7 +251,7 @@ def claim_groups(plan_types: list[PlanType], terms: RowTerms) -> list[tuple[str,
     order of the rows: the time, whose it is (plans_named) and each plan type's rule for it."""
     groups: dict[str, list[tuple[PlanType, Decision]]] = {}
     for pt in plan_types:
-        claim = claim_decision(pt.steps[0], terms)
+        claim = claim_decision(pt.steps[0], plan_terms(pt, terms))
         if claim:
             groups.setdefault(claim.value, []).append((pt, claim))
     return [

@@ -377,6 +377,34 @@ def test_reused_pieces_give_every_guide_what_rendering_it_alone_gives(content) -
     assert {"rights", "requirements", "process"} <= reused, f"the pieces were reused: {reused}"
 
 
+def test_a_part_d_row_gives_the_time_for_a_request_on_a_page_about_care_already_had(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    # A pharmacy turns a drug away before you have it: on a page whose denial is of care already had
+    # (a drug given in the clinic), Part D's row gives its time for a drug request (7 days, fast 72 hours),
+    # and its time to pay you back (14 days) goes below the rows; Medicare Advantage keeps its claim time.
+    treatment = content_dir / "treatments/ocrevus.md"
+    treatment.write_text(treatment.read_text("utf-8").replace("benefit: medical", "benefit: either"), "utf-8")
+    reason = content_dir / "reasons/not-medically-necessary.yaml"
+    reason.write_text(reason.read_text("utf-8") + "after_care: true\n", "utf-8")
+    part_d = content_dir / "plan-types/medicare-part-d.yaml"
+    times = (
+        "      - kind: payment\n        value: 14 days\n        text: to pay you back\n        cite: 42 CFR 423.590\n"
+        "      - kind: expedited\n        value: 72 hours\n        text: for a fast appeal\n        cite: 42 CFR 423.590\n"
+    )
+    part_d.write_text(part_d.read_text("utf-8").replace("expedited:\n", times + "expedited:\n", 1), "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+    page = (out / "northwind/ocrevus/not-medically-necessary/index.html").read_text("utf-8")
+    row = between(page, 'data-plan-type="medicare-part-d"', "</li>")
+    assert 'data-decide="7 days" data-decide-kind="standard"' in row and "fast 72 hours" in row
+    claims = between(page, '<p class="claim-times">', "</p>")
+    assert "14 days" in claims and "Medicare Part D" in claims
+    assert "fast (expedited)" in page  # the letter and the next steps offer it, for the Part D row
+    medicare_advantage = between(page, 'data-plan-type="medicare-advantage"', "</li>")
+    assert "fast" not in medicare_advantage
+
+
 def test_a_reused_piece_takes_each_pages_numbers_for_its_citations() -> None:
     # A citation the page has numbered keeps its number; the piece's others take the next ones, in order.
     from markupsafe import Markup
