@@ -127,6 +127,12 @@ class GuideRecords:
         )
 
     @property
+    def letter_case(self) -> str:
+        """The letter outline's line for the case: the reason's own, else the treatment's, else "" for the
+        doctor's line (templates/guide/letter.html)."""
+        return self.reason.letter_case or self.treatment.letter_case
+
+    @property
     def criteria(self) -> tuple[Fact, ...]:
         """The payer's own criteria where the pair governs the page, else the typical ones (before scoping)."""
         return self.pair.criteria if self.pair else self.treatment.criteria

@@ -359,6 +359,10 @@ class Treatment:
     not_paid_by: tuple[str, ...] = ()
     """Plan types that never pay for it although its benefit would say they do: Medicare pays for a
     glucose monitor as equipment under Part B, never through the Part D drug plan."""
+    letter_case: str = ""
+    """The letter outline's line for the case where every appeal for this treatment must answer more than
+    the doctor's usual reasons (no approved product left: why not the options the payer names), unless
+    the reason gives its own (Reason.letter_case); "" for the doctor's line."""
 
     def note_text(self, reason: str) -> str:
         """The treatment × reason note as one Markdown text ("" when there is none)."""

@@ -109,14 +109,15 @@ def _opening(content: Content, r: GuideRecords, shown: Shown) -> Blocks:
         blocks += [(("note", t, reason, i), _text(f)) for i, f in r.note]
     else:
         blocks.append((("lede", reason), lambda: r.reason.lede))
-    # A reason's own letter line and doctor's-letter step stand in for the fixed ones (templates/guide/
-    # letter.html, render/guide.py next_steps): about their words beyond the fixed lines' they replace.
-    for name, text, fixed in (
-        ("letter-case", r.reason.letter_case, FIXED_CASE),
-        ("doctor-letter", r.reason.doctor_letter, DOCTOR_STEP),
+    # A reason's (or a treatment's) own letter line and a reason's doctor's-letter step stand in for the fixed
+    # ones (templates/guide/letter.html, render/guide.py next_steps): about their words beyond the fixed lines'.
+    case = ("letter-case", reason) if r.reason.letter_case else ("letter-case", reason, t)
+    for key, text, fixed in (
+        (case, r.letter_case, FIXED_CASE),
+        (("doctor-letter", reason), r.reason.doctor_letter, DOCTOR_STEP),
     ):
         if text:
-            blocks.append(((name, reason), partial(_beyond, text, fixed)))
+            blocks.append((key, partial(_beyond, text, fixed)))
     return blocks
 
 

@@ -314,6 +314,7 @@ def _treatment(slug: str, f: Fields) -> Treatment:
         body=_check_body(f, body),
         draft=f.flag("draft"),
         not_paid_by=f.text_list("not_paid_by", required=False),
+        letter_case=f.optional_text("letter_case") or "",
     )
 
 

@@ -624,6 +624,31 @@ def test_a_reason_s_own_line_for_the_case_replaces_the_doctor_s_reasons_in_the_l
     assert "Your doctor's reasons" in other and case not in other
 
 
+def test_a_treatment_s_own_line_for_the_case_shows_on_its_guides_unless_the_reason_gives_one(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    treatment = content_dir / "treatments/lumbar-spinal-fusion.md"
+    case = "What the surgeon says: [why the other options do not fit you]."
+    treatment.write_text(
+        treatment.read_text("utf-8").replace("reasons: [", f'letter_case: "{case}"\nreasons: [', 1), "utf-8"
+    )
+    reason = content_dir / "reasons/out-of-network.yaml"
+    network = "Why this provider: [the in-network providers you asked]."
+    reason.write_text(reason.read_text("utf-8") + f'letter_case: "{network}"\n', "utf-8")
+    out = tmp_path / "public"
+    build(content_dir, out, workers=1)
+
+    def letter(url: str) -> str:
+        return between((out / url).read_text("utf-8"), '<ol class="letter">', "</ol>")
+
+    own = letter("contoso/lumbar-spinal-fusion/not-medically-necessary/index.html")
+    assert f"<li>{case}</li>" in own and "Your doctor's reasons" not in own
+    by_reason = letter("contoso/lumbar-spinal-fusion/out-of-network/index.html")
+    assert f"<li>{network}</li>" in by_reason and case not in by_reason
+    other = letter("northwind/ocrevus/not-medically-necessary/index.html")
+    assert "Your doctor's reasons" in other and case not in other
+
+
 def test_a_reason_s_guide_notes_show_on_its_guides_where_they_apply_and_nowhere_else(
     content_dir: Path, tmp_path: Path
 ) -> None:

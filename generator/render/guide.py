@@ -107,7 +107,7 @@ class GuidePages(PageKind):
         context["requirements"] = self.requirements(r, sources)
         has_table = self.has_table(r)
         context["letter"] = self.once(
-            ("letter", has_table, r.treatment.plural, r.fast, r.after_care, r.claims_too, r.reason.letter_case),
+            ("letter", has_table, r.treatment.plural, r.fast, r.after_care, r.claims_too, r.letter_case),
             lambda: self.partial(
                 "guide/letter.html",
                 {
@@ -116,7 +116,7 @@ class GuidePages(PageKind):
                     "fast": r.fast,
                     "after_care": r.after_care,
                     "claims_too": r.claims_too,
-                    "case": r.reason.letter_case,
+                    "case": r.letter_case,
                 },
                 r,
             ),
