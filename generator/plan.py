@@ -60,14 +60,15 @@ def plan_pages(
     # (the preview shows them when asked: `serve --drafts`).
     payers = [p for p in content.payers.values() if drafts or not p.draft]
     treatments = [t for t in content.treatments.values() if drafts or not t.draft]
-    # The relevant plan types depend only on the payer, the reason and the treatment's benefit:
-    # a few thousand keys, against one call per combination (1.9 s of a 100k-page plan).
-    relevant_for: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    # The relevant plan types depend only on the payer, the reason, the treatment's benefit and the plan
+    # types that never pay for it: a few thousand keys, against one call per combination (1.9 s of a
+    # 100k-page plan).
+    relevant_for: dict[tuple[str, str, str, tuple[str, ...]], tuple[str, ...]] = {}
     for payer in payers:
         for treatment in treatments:
             for reason_slug in treatment.reasons:
                 reason = content.reasons[reason_slug]
-                key = (payer.slug, reason_slug, treatment.benefit)
+                key = (payer.slug, reason_slug, treatment.benefit, treatment.not_paid_by)
                 relevant = relevant_for.get(key)
                 if relevant is None:
                     relevant = relevant_for[key] = relevant_plan_types(payer, treatment, reason, content.plan_types)

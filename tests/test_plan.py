@@ -72,6 +72,26 @@ def test_only_relevant_plan_types_are_shown(content: Content) -> None:
     )
 
 
+def test_a_treatment_that_a_plan_type_never_pays_for_leaves_only_its_own_pages_without_it(content: Content) -> None:
+    # The planner remembers relevant plan types per payer, reason and benefit; a treatment's not_paid_by
+    # is part of what decides them, so a sibling on the same benefit keeps the plan type (the plain way).
+    from generator.plan import relevant_plan_types
+
+    treatments = dict(content.treatments)
+    treatments["entresto"] = replace(treatments["entresto"], benefit="either", not_paid_by=("medicare-part-d",))
+    treatments["ocrevus"] = replace(treatments["ocrevus"], benefit="either")
+    changed = replace(content, treatments=treatments)
+    plan = plan_pages(changed)
+    for g in plan.guides:
+        plain = relevant_plan_types(
+            changed.payers[g.payer], changed.treatments[g.treatment], changed.reasons[g.reason], changed.plan_types
+        )
+        assert g.plan_types == plain, (g.payer, g.treatment, g.reason)
+    by_key = {(g.payer, g.treatment, g.reason): g for g in plan.guides}
+    assert "medicare-part-d" not in by_key["northwind", "entresto", "not-medically-necessary"].plan_types
+    assert "medicare-part-d" in by_key["northwind", "ocrevus", "not-medically-necessary"].plan_types
+
+
 def test_a_payer_that_sells_no_relevant_plan_type_gets_no_page(content: Content) -> None:
     contoso = replace(content.payers["contoso"], plan_types=("medicare-part-d",))
     changed = replace(content, payers={**content.payers, "contoso": contoso})
