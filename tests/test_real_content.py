@@ -246,6 +246,16 @@ NO_FAST_APPEAL_REASONS = {
     "tricare": {"benefit-exclusion", "out-of-network"},
 }
 NO_FAST_APPEAL_TREATMENTS = {
+    # 42 CFR 405.1202-405.1206 (reference: appeal-rights.md, fast-track QIO appeals): a hospital discharge
+    # and skilled nursing, home health, CORF and hospice care that is ending; services given in sessions
+    # or visits outside those, and gender-affirming care, have no fast review.
+    "original-medicare": {
+        "aba-therapy",
+        "physical-therapy",
+        "tms-therapy",
+        "gender-affirming-care",
+        "residential-treatment",
+    },
     # 32 CFR 199.10 (tricare.kepro.com/appeals): concurrent inpatient, pre-admission and pre-procedure
     # denials only; outpatient therapy sessions, home health visits and equipment for home use are none of these.
     "tricare": {
