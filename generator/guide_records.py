@@ -187,15 +187,14 @@ def next_step(pt: PlanType, reason: str = "") -> Step | None:
 
 def rule_key(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> tuple:
     """What must be equal for two plan types to share a row: every number and what it counts from."""
-    terms = plan_terms(pt, terms)
     step = pt.steps[0]
     nxt = next_step(pt, terms.reason)
     return (
         step.name,
         _deadline_key(step.file_within),
-        _decision_key(standard_decision(step, terms)),
-        _decision_key(row_fast(step, terms)),
-        _decision_key(claim_decision(step, terms)),
+        _decision_key(standard_decision(pt, terms)),
+        _decision_key(row_fast(pt, terms)),
+        _decision_key(claim_decision(pt, terms)),
         (nxt.name, nxt.who_files, _deadline_key(nxt.file_within), _fact_key(next_when(nxt, terms.reason)))
         if nxt
         else None,
@@ -227,28 +226,30 @@ _FIRST_MET_BY_DRUG = ("drug", "pre-service", "standard", "post-service", "paymen
 _AFTER_CARE = ("post-service", "payment")
 
 
-def standard_decision(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
-    """The decision time a person waiting on a request for care meets first; on a drug's page, the
+def standard_decision(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
+    """The decision time of a plan type's first appeal that a person waiting on a request for care meets
+    first (its own terms: plan_terms); on a drug's page, the
     step's own time for a drug request where it has one (Medicare Advantage decides a Part B drug
     appeal in 7 days, not the 30 it has for other care: 42 CFR 422.590(a), (c)); for a claim for care
     already had, the step's time for that where it has one (60 days in a job-based plan or Medicare
     Advantage: 29 CFR 2560.503-1(i)(2)(iii); 42 CFR 422.590(b))."""
+    terms = plan_terms(pt, terms)
     order = _FIRST_MET_BY_DRUG if terms.drug else _FIRST_MET
     for kind in _AFTER_CARE + order if terms.after_care else order:
-        for d in step.decisions:
+        for d in pt.steps[0].decisions:
             if d.kind == kind:
                 return d
     return None
 
 
-def claim_decision(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
-    """On a page whose denial may be of a claim for care already had (RowTerms.claims_too), the step's
-    time for such a claim where it differs from the decision time the row gives: a job-based plan or
+def claim_decision(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
+    """On a page whose denial may be of a claim for care already had (RowTerms.claims_too, after
+    plan_terms), the first appeal's time for such a claim where it differs from the decision time the row gives: a job-based plan or
     Medicare Advantage has 60 days for it, not 30 (29 CFR 2560.503-1(i)(2)(iii); 42 CFR 422.590(b))."""
-    if not terms.claims_too:
+    if not plan_terms(pt, terms).claims_too:
         return None
-    claim = next((d for kind in _AFTER_CARE for d in step.decisions if d.kind == kind), None)
-    standard = standard_decision(step, terms)
+    claim = next((d for kind in _AFTER_CARE for d in pt.steps[0].decisions if d.kind == kind), None)
+    standard = standard_decision(pt, terms)
     return claim if claim and standard and claim.value != standard.value else None
 
 
@@ -257,7 +258,7 @@ def claim_groups(plan_types: list[PlanType], terms: RowTerms) -> list[tuple[str,
     order of the rows: the time, whose it is (plans_named) and each plan type's rule for it."""
     groups: dict[str, list[tuple[PlanType, Decision]]] = {}
     for pt in plan_types:
-        claim = claim_decision(pt.steps[0], plan_terms(pt, terms))
+        claim = claim_decision(pt, terms)
         if claim:
             groups.setdefault(claim.value, []).append((pt, claim))
     return [
@@ -299,10 +300,11 @@ FAST_STEP = "If waiting could seriously harm your health, ask for a fast (expedi
 """The next step that offers a fast appeal, on a guide that has one (GuideRecords.fast)."""
 
 
-def row_fast(step: Step, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
-    """The fast decision time a row shows: none for a claim for care already had (29 CFR 2560.503-1(m)(1)
-    makes urgent claims ones for care still to come; 42 CFR 422.584(a) leaves out payment requests)."""
-    return None if terms.after_care else fast_decision(step)
+def row_fast(pt: PlanType, terms: RowTerms = PLAIN_ROWS) -> Decision | None:
+    """The fast decision time a plan type's row shows: none for a claim for care already had (after
+    plan_terms; 29 CFR 2560.503-1(m)(1) makes urgent claims ones for care still to come; 42 CFR 422.584(a)
+    leaves out payment requests)."""
+    return None if plan_terms(pt, terms).after_care else fast_decision(pt.steps[0])
 
 
 def fast_decision(step: Step) -> Decision | None:

@@ -38,7 +38,6 @@ from .guide_records import (
     guide_records,
     next_step,
     next_when,
-    plan_terms,
     row_fast,
     row_groups,
     rule_key,
@@ -281,9 +280,9 @@ def _text(fact) -> Callable[[], str]:
 def _row_text(group: tuple[PlanType, ...], terms: RowTerms) -> str:
     """About the words of a deadline row: when to appeal, the plan types it is for, the decision
     times and the next level (render/deadlines.py, templates/guide/rights.html)."""
-    step, own = group[0].steps[0], plan_terms(group[0], terms)
+    step = group[0].steps[0]
     words = [step.file_within.value if step.file_within else step.name, *(pt.short_name for pt in group)]
-    decision, fast = standard_decision(step, own), row_fast(step, own)
+    decision, fast = standard_decision(group[0], terms), row_fast(group[0], terms)
     if decision:
         words.append(f"Decision {decision.value}" + (f", fast {fast.value}" if fast else ""))
     nxt = next_step(group[0], terms.reason)
